@@ -1,0 +1,42 @@
+// ESLint flat config: typescript-eslint, import cycles, no default exports, and the
+// core boundary (src/core runs in browsers and workers, so no Node built-ins, no fs).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'scratch/', 'models/', 'test-output/', 'web/dist/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-default-export': 'error',
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'src/core must not use Node built-ins.' },
+            { group: ['fs', 'fs/*', 'path', 'os', 'http', 'https', 'child_process', 'worker_threads', 'url'], message: 'src/core must not use Node built-ins.' },
+            { group: ['sharp', 'commander', 'cli-progress'], message: 'src/core must stay platform-free.' },
+            { group: ['**/node/**', '**/cli/**', '**/server/**'], message: 'src/core must not import Node-side code.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'document', 'window', 'process', 'Buffer'],
+    },
+  },
+  {
+    files: ['*.config.js', '*.config.ts', 'eslint.config.js'],
+    rules: { 'import-x/no-default-export': 'off' },
+  },
+);

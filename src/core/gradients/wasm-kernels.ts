@@ -1,0 +1,79 @@
+/**
+ * Two fixes to the stock WASM backend's kernel set, installed with the fast gradients:
+ *
+ * - `Identity` copies its input on WASM (the CPU backend shares it). tfjs clones every tensor it
+ *   saves for the backward pass, so each gradient step copied all weights and activations, and
+ *   a weight never kept its data id (which the transposed-kernel cache keys on). The shared
+ *   version increments the reference count, as the WASM `Reshape` kernel already does.
+ * - `Conv2DBackpropFilter` is missing on WASM. tfjs' fused conv (a linear conv layer) computes
+ *   all its gradients eagerly, so `tf.grad` through a LayersModel with separate `Activation`
+ *   layers failed with "Kernel 'Conv2DBackpropFilter' not registered". We provide it, computed
+ *   as a forward convolution.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dFilterGradient } from './conv2d-gradients.js';
+
+interface WasmBackend extends tf.KernelBackend {
+  incRef(dataId: tf.DataId): void;
+}
+
+function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) {
+  const x = inputs.x as tf.TensorInfo;
+  (backend as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function filterGradientKernel({
+  inputs,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+}): tf.Tensor {
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
+    strides: [number, number];
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+  };
+  const engine = tf.engine();
+  return tf.tidy(() => {
+    const xTensor = engine.makeTensorFromTensorInfo(x) as tf.Tensor4D;
+    const dyTensor = engine.makeTensorFromTensorInfo(dy) as tf.Tensor4D;
+    const geometry = tf.backend_util.computeConv2DInfo(
+      xTensor.shape,
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
+    );
+    const result = conv2dFilterGradient(xTensor, dyTensor, geometry);
+    if (result === null) {
+      throw new Error('Conv2DBackpropFilter on wasm supports NHWC data only');
+    }
+    return result;
+  });
+}
+
+let installed = false;
+
+/** Installs the WASM kernel fixes once the WASM backend's kernels are registered. */
+export function patchWasmKernels(): void {
+  if (installed || tf.getKernelsForBackend('wasm').length === 0) return;
+  installed = true;
+  for (const name of ['Identity', 'Conv2DBackpropFilter']) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  }
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: filterGradientKernel as unknown as tf.KernelFunc,
+  });
+}
