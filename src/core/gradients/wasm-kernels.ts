@@ -26,9 +26,11 @@ function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
 function filterGradientKernel({
   inputs,
   attrs,
+  backend,
 }: {
   inputs: tf.NamedTensorInfoMap;
   attrs?: tf.NamedAttrMap;
+  backend: unknown;
 }): tf.Tensor {
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
@@ -39,10 +41,15 @@ function filterGradientKernel({
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
     filterShape: [number, number, number, number];
   };
-  const engine = tf.engine();
+  // Wrapping a TensorInfo in a Tensor does not count a reference in the backend; count one,
+  // so disposing the wrapper does not free the caller's data.
+  const wrap = (info: tf.TensorInfo) => {
+    (backend as WasmBackend).incRef(info.dataId);
+    return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
+  };
   return tf.tidy(() => {
-    const xTensor = engine.makeTensorFromTensorInfo(x) as tf.Tensor4D;
-    const dyTensor = engine.makeTensorFromTensorInfo(dy) as tf.Tensor4D;
+    const xTensor = wrap(x);
+    const dyTensor = wrap(dy);
     const geometry = tf.backend_util.computeConv2DInfo(
       xTensor.shape,
       filterShape,

@@ -1,0 +1,50 @@
+/** `convscope layers`: every layer with kind, output shape, channels and receptive field. */
+import type { Command } from 'commander';
+import type { LayerNode } from '../../core/models/layer-graph.js';
+import { action, formatTable, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+
+function fieldJson(node: LayerNode) {
+  const field = node.receptiveField;
+  if (!field) return null;
+  const { vertical: v, horizontal: h } = field;
+  const same = v.size === h.size && v.jump === h.jump && v.start === h.start;
+  return { size: v.size, jump: v.jump, start: v.start, ...(same ? {} : { horizontal: h }) };
+}
+
+export function addLayersCommand(program: Command): void {
+  withModelOptions(program.command('layers').description('list the layers with shapes and receptive fields')).action(
+    action(async (options: GlobalOptions) => {
+      const { model } = await setUp(options);
+      const layers = model.layers.map((n) => ({
+        name: n.name,
+        kind: n.kind,
+        outputShape: n.outputShape,
+        channels: n.channels,
+        receptiveField: fieldJson(n),
+        ...(n.receptiveField ? {} : { receptiveFieldNote: n.receptiveFieldNote }),
+      }));
+      const { height, width, channels, range, preprocess } = model.input;
+      if (options.json) {
+        printJson({ model: model.name, inputShape: [height, width, channels], input: { range, preprocess }, layers });
+        return;
+      }
+      const rows = layers.map((l, i) => [
+        String(i),
+        l.name,
+        l.kind,
+        l.outputShape.map((d) => d ?? '?').join('x'),
+        String(l.channels ?? ''),
+        l.receptiveField ? String(l.receptiveField.size) : (l.receptiveFieldNote ?? ''),
+        l.receptiveField ? String(l.receptiveField.jump) : '',
+        l.receptiveField ? String(l.receptiveField.start) : '',
+      ]);
+      process.stdout.write(
+        `model ${model.name}: input ${height}x${width}x${channels}, range [${range.join(', ')}], preprocess ${preprocess}\n\n`,
+      );
+      process.stdout.write(
+        `${formatTable(['#', 'layer', 'kind', 'output', 'channels', 'receptive field', 'jump', 'start'], rows)}\n`,
+      );
+      model.dispose();
+    }),
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * What every command shares: the global model options of CLI.md, opening the model on the
+ * chosen backend, JSON vs table output, and error handling (one line and a non-zero exit for
+ * a ConvscopeError; the stack trace only with --verbose).
+ */
+import type { Command } from 'commander';
+import { ConvscopeError } from '../core/errors.js';
+import type { VisModel } from '../core/models/vis-model.js';
+import { initBackend } from '../node/backend.js';
+import { openModel, type ModelOptions } from '../node/open-model.js';
+
+export interface GlobalOptions extends ModelOptions {
+  backend: string;
+  seed?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Adds the model and output options every model command takes. */
+export function withModelOptions(command: Command): Command {
+  return command
+    .option('--model <spec>', 'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL', 'embedded')
+    .option('--weights <which>', "'none' builds a zoo architecture with random weights")
+    .option('--arch <name>', 'zoo architecture for a Keras .h5 weights file')
+    .option('--input-range <lo,hi>', 'raw input range the model expects (default 0,1 for TF.js files)')
+    .option('--preprocess <mode>', 'caffe | torch | tf | none')
+    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--seed <n>', 'random seed')
+    .option('--json', 'machine-readable result on stdout')
+    .option('--quiet', 'no progress output')
+    .option('--verbose', 'show stack traces on errors');
+}
+
+/** Starts the backend and opens the model named by the options. */
+export async function setUp(options: GlobalOptions): Promise<{ model: VisModel; backend: string }> {
+  const backend = await initBackend(options.backend);
+  const model = await openModel(options);
+  return { model, backend };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Left-aligned text table with a header row. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Wraps a command's action: errors become one line on stderr and exit code 1 (2 for bugs). */
+export function action<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const command = args[args.length - 1] as Command;
+    const verbose = Boolean(command.opts?.().verbose) || process.argv.includes('--verbose');
+    try {
+      await run(...args);
+    } catch (error) {
+      if (error instanceof ConvscopeError) {
+        process.stderr.write(`convscope: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
+        if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+        process.exitCode = 1;
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`convscope: unexpected error: ${message}\n`);
+        process.stderr.write(verbose && error instanceof Error ? `${error.stack}\n` : 'run again with --verbose for details\n');
+        process.exitCode = 2;
+      }
+    }
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * `VisModel`: the one view of a model that every convscope method uses. It wraps a TF.js
+ * LayersModel (Sequential or functional, single image input), knows its layer graph with
+ * receptive fields, its input spec and preprocessing, its labels and its pre-softmax logits,
+ * and reads any set of layers in one forward pass. Methods hand it images in [0, 1] (RGB or
+ * gray, NHWC) and never see the model's own input convention.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError, listForMessage } from '../errors.js';
+import { useFastGradients } from '../gradients/register.js';
+import { LOGITS, forward, type ForwardOptions, type LogitsSource } from './forward.js';
+import { buildLayerGraph, type LayerNode } from './layer-graph.js';
+import { toModelInput, validateInputSpec, type InputSpec } from './input-spec.js';
+
+export interface VisModelOptions {
+  /** Display name (e.g. `embedded`, `vgg16`, a path). */
+  name?: string;
+  /** Overrides of what is read from the model (range, preprocessing). */
+  input?: Partial<InputSpec>;
+  /** Class names, index-aligned with the model's output units. */
+  labels?: string[];
+}
+
+function findLogits(output: LayerNode): { source: LogitsSource; softmax: boolean } {
+  const config = output.layer.getConfig() as Record<string, unknown>;
+  if (output.kind === 'Softmax' || (output.kind === 'Activation' && config.activation === 'softmax')) {
+    return { source: { layer: output.inputs[0], preActivation: false }, softmax: true };
+  }
+  if (config.activation === 'softmax') return { source: { layer: output.name, preActivation: true }, softmax: true };
+  return { source: { layer: output.name, preActivation: false }, softmax: false };
+}
+
+export class VisModel {
+  readonly name: string;
+  readonly model: tf.LayersModel;
+  readonly layers: LayerNode[];
+  readonly input: InputSpec;
+  readonly labels?: string[];
+  /** True when the output is a softmax (logits are read before it). */
+  readonly hasSoftmax: boolean;
+  private readonly logitsSource: LogitsSource;
+  private readonly byName: Map<string, LayerNode>;
+
+  constructor(model: tf.LayersModel, options: VisModelOptions = {}) {
+    useFastGradients();
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new ConvscopeError(
+        `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; convscope supports one image input and one output`,
+      );
+    }
+    const shape = model.inputs[0].shape;
+    if (shape.length !== 4) {
+      throw new ConvscopeError(`the model's input has shape [${shape.join(', ')}]; convscope needs images [batch, height, width, channels]`);
+    }
+    const [, height, width, channels] = shape;
+    if (height == null || width == null || channels == null) {
+      throw new ConvscopeError('the model does not fix its input size', 'rebuild it with a fixed inputShape, e.g. [224, 224, 3]');
+    }
+    this.model = model;
+    this.name = options.name ?? model.name;
+    this.labels = options.labels;
+    this.input = validateInputSpec({
+      height,
+      width,
+      channels,
+      range: [0, 1],
+      preprocess: 'none',
+      ...options.input,
+    });
+    this.layers = buildLayerGraph(model);
+    this.byName = new Map(this.layers.map((n) => [n.name, n]));
+    const { source, softmax } = findLogits(this.layers[this.layers.length - 1]);
+    this.logitsSource = source;
+    this.hasSoftmax = softmax;
+  }
+
+  /** The layer called `name`; the error lists the valid names. */
+  layer(name: string): LayerNode {
+    const node = this.byName.get(name);
+    if (!node) {
+      throw new ConvscopeError(
+        `unknown layer '${name}'; layers are: ${listForMessage(this.layers.map((l) => l.name))}`,
+        'see `convscope layers`',
+      );
+    }
+    return node;
+  }
+
+  /** Number of output classes (units of the last layer). */
+  get classes(): number {
+    return this.layers[this.layers.length - 1].channels ?? 0;
+  }
+
+  /** Maps [0, 1] images to model input (preprocessing), checking their shape. */
+  toModelInput(images: tf.Tensor4D): tf.Tensor4D {
+    const [, h, w, c] = images.shape;
+    const { height, width, channels } = this.input;
+    if (h !== height || w !== width || c !== channels) {
+      throw new ConvscopeError(
+        `images are ${h}x${w}x${c} but the model takes ${height}x${width}x${channels}`,
+        'resize the images to the model input first (the CLI does this when it loads them)',
+      );
+    }
+    return toModelInput(images, this.input);
+  }
+
+  /**
+   * Outputs of the named layers for images in [0, 1], in one forward pass that computes only
+   * what they need. Differentiable with respect to `images`.
+   */
+  activations(images: tf.Tensor4D, layerNames: string[], options: ForwardOptions = {}): Record<string, tf.Tensor> {
+    for (const name of layerNames) this.layer(name);
+    return tf.tidy(() => forward(this.layers, this.toModelInput(images), layerNames, this.logitsSource, options));
+  }
+
+  /** Pre-softmax class scores [batch, classes]. */
+  logits(images: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    return tf.tidy(
+      () => forward(this.layers, this.toModelInput(images), [LOGITS], this.logitsSource, options)[LOGITS] as tf.Tensor2D,
+    );
+  }
+
+  /** Class probabilities [batch, classes] (the model's own output when it has no softmax). */
+  predict(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const logits = this.logits(images);
+      return this.hasSoftmax ? tf.softmax(logits) : logits;
+    });
+  }
+
+  /** A LayersModel whose outputs are the named layers (for use outside convscope). */
+  subModel(layerNames: string[]): tf.LayersModel {
+    const outputs = layerNames.map((n) => this.layer(n).layer.output as tf.SymbolicTensor);
+    return tf.model({ inputs: this.model.inputs, outputs });
+  }
+
+  /** The class index for a name or number (`tabby`, `281`). */
+  classIndex(spec: string | number): number {
+    const count = this.classes;
+    const asNumber = typeof spec === 'number' ? spec : /^\d+$/.test(spec.trim()) ? Number(spec) : NaN;
+    if (!Number.isNaN(asNumber)) {
+      if (asNumber < 0 || asNumber >= count) {
+        throw new ConvscopeError(`class ${asNumber} is out of range; the model has ${count} classes (0-${count - 1})`);
+      }
+      return asNumber;
+    }
+    const wanted = String(spec).trim().toLowerCase();
+    const index = this.labels?.findIndex((l) => l.toLowerCase() === wanted) ?? -1;
+    if (index < 0) {
+      const known = this.labels ? `; classes are: ${listForMessage(this.labels)}` : ' (the model has no class names)';
+      throw new ConvscopeError(`unknown class '${spec}'${known}`);
+    }
+    return index;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
