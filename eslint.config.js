@@ -3,12 +3,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'scratch/', 'models/', 'test-output/', 'web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: { ...globals.node } },
     plugins: { 'import-x': importX },
     rules: {
       'import-x/no-cycle': 'error',
@@ -20,15 +22,36 @@ export default tseslint.config(
   },
   {
     files: ['src/core/**/*.ts'],
+    ignores: ['src/core/**/*.test.ts'],
+    languageOptions: { globals: { ...globals['shared-node-browser'] } },
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['node:*'], message: 'src/core must not use Node built-ins.' },
-            { group: ['fs', 'fs/*', 'path', 'os', 'http', 'https', 'child_process', 'worker_threads', 'url'], message: 'src/core must not use Node built-ins.' },
-            { group: ['sharp', 'commander', 'cli-progress'], message: 'src/core must stay platform-free.' },
-            { group: ['**/node/**', '**/cli/**', '**/server/**'], message: 'src/core must not import Node-side code.' },
+            {
+              group: [
+                'fs',
+                'fs/*',
+                'path',
+                'os',
+                'http',
+                'https',
+                'child_process',
+                'worker_threads',
+                'url',
+              ],
+              message: 'src/core must not use Node built-ins.',
+            },
+            {
+              group: ['sharp', 'commander', 'cli-progress'],
+              message: 'src/core must stay platform-free.',
+            },
+            {
+              group: ['**/node/**', '**/cli/**', '**/server/**'],
+              message: 'src/core must not import Node-side code.',
+            },
           ],
         },
       ],

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const main = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write('convscope: the CLI is not built yet (run `npm install` or `npm run build` in the project)\n');
+  process.stderr.write(
+    'convscope: the CLI is not built yet (run `npm install` or `npm run build` in the project)\n',
+  );
   process.exit(1);
 }
 await import(main.href);

@@ -20,10 +20,17 @@ export interface GlobalOptions extends ModelOptions {
 /** Adds the model and output options every model command takes. */
 export function withModelOptions(command: Command): Command {
   return command
-    .option('--model <spec>', 'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL', 'embedded')
+    .option(
+      '--model <spec>',
+      'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL',
+      'embedded',
+    )
     .option('--weights <which>', "'none' builds a zoo architecture with random weights")
     .option('--arch <name>', 'zoo architecture for a Keras .h5 weights file')
-    .option('--input-range <lo,hi>', 'raw input range the model expects (default 0,1 for TF.js files)')
+    .option(
+      '--input-range <lo,hi>',
+      'raw input range the model expects (default 0,1 for TF.js files)',
+    )
     .option('--preprocess <mode>', 'caffe | torch | tf | none')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .option('--seed <n>', 'random seed')
@@ -46,12 +53,18 @@ export function printJson(value: unknown): void {
 /** Left-aligned text table with a header row. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /** Wraps a command's action: errors become one line on stderr and exit code 1 (2 for bugs). */
-export function action<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  run: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const command = args[args.length - 1] as Command;
     const verbose = Boolean(command.opts?.().verbose) || process.argv.includes('--verbose');
@@ -59,13 +72,19 @@ export function action<A extends unknown[]>(run: (...args: A) => Promise<void>):
       await run(...args);
     } catch (error) {
       if (error instanceof ConvscopeError) {
-        process.stderr.write(`convscope: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
+        process.stderr.write(
+          `convscope: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`,
+        );
         if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
         process.exitCode = 1;
       } else {
         const message = error instanceof Error ? error.message : String(error);
         process.stderr.write(`convscope: unexpected error: ${message}\n`);
-        process.stderr.write(verbose && error instanceof Error ? `${error.stack}\n` : 'run again with --verbose for details\n');
+        process.stderr.write(
+          verbose && error instanceof Error
+            ? `${error.stack}\n`
+            : 'run again with --verbose for details\n',
+        );
         process.exitCode = 2;
       }
     }

@@ -7,7 +7,9 @@ import { PACKAGE_ROOT } from '../node/open-model.js';
 import { addLayersCommand } from './commands/layers.js';
 import { addPredictCommand } from './commands/predict.js';
 
-const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('convscope')
   .description('See what convolutional networks learn (TensorFlow.js).')

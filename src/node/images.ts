@@ -8,7 +8,16 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
+export const IMAGE_EXTENSIONS = [
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+];
 
 export type Fit = 'cover' | 'fill' | 'contain';
 
@@ -28,9 +37,14 @@ export async function expandImagePaths(inputs: string[]): Promise<string[]> {
       files.push(input);
       continue;
     }
-    const names = (await readdir(input)).filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase()));
+    const names = (await readdir(input)).filter((n) =>
+      IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase()),
+    );
     if (names.length === 0) {
-      throw new ConvscopeError(`no images in ${input}`, `convscope reads ${IMAGE_EXTENSIONS.join(', ')} files`);
+      throw new ConvscopeError(
+        `no images in ${input}`,
+        `convscope reads ${IMAGE_EXTENSIONS.join(', ')} files`,
+      );
     }
     files.push(...names.sort().map((n) => path.join(input, n)));
   }
@@ -41,13 +55,20 @@ export async function expandImagePaths(inputs: string[]): Promise<string[]> {
  * Decodes an image and fits it to `size` (cover: resize the short side, crop the center; fill:
  * stretch; contain: letterbox on black). Returns HWC floats in [0, 1].
  */
-export async function loadImage(file: string, size: ImageSize, fit: Fit = 'cover'): Promise<Float32Array> {
+export async function loadImage(
+  file: string,
+  size: ImageSize,
+  fit: Fit = 'cover',
+): Promise<Float32Array> {
   let pixels: Buffer;
   try {
     let image = sharp(file, { failOn: 'error' }).rotate().removeAlpha();
     image = image.resize(size.width, size.height, { fit, position: 'centre', background: '#000' });
     if (size.channels === 1) image = image.grayscale();
-    pixels = await image.toColourspace(size.channels === 1 ? 'b-w' : 'srgb').raw().toBuffer();
+    pixels = await image
+      .toColourspace(size.channels === 1 ? 'b-w' : 'srgb')
+      .raw()
+      .toBuffer();
   } catch (error) {
     throw new ConvscopeError(
       `cannot decode image ${file}: ${(error as Error).message}`,
@@ -56,7 +77,9 @@ export async function loadImage(file: string, size: ImageSize, fit: Fit = 'cover
   }
   const expected = size.height * size.width * size.channels;
   if (pixels.length !== expected) {
-    throw new ConvscopeError(`cannot decode image ${file}: got ${pixels.length} values, expected ${expected}`);
+    throw new ConvscopeError(
+      `cannot decode image ${file}: got ${pixels.length} values, expected ${expected}`,
+    );
   }
   const out = new Float32Array(expected);
   for (let i = 0; i < expected; i++) out[i] = pixels[i] / 255;

@@ -20,7 +20,15 @@ interface ModelJson {
   format?: string;
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+  int8: 1,
+};
 
 function groupBytes(group: WeightsGroup): number {
   return group.weights.reduce((sum, w) => {
@@ -38,10 +46,15 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new ConvscopeError(`cannot download ${url}: ${(error as Error).message}`, 'check the URL and your network');
+    throw new ConvscopeError(
+      `cannot download ${url}: ${(error as Error).message}`,
+      'check the URL and your network',
+    );
   }
   if (!response.ok) {
-    throw new ConvscopeError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+    throw new ConvscopeError(
+      `cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
+    );
   }
   return response.arrayBuffer();
 }
@@ -51,7 +64,10 @@ function parseModelJson(text: string, where: string): ModelJson {
   try {
     json = JSON.parse(text) as ModelJson;
   } catch (error) {
-    throw new ConvscopeError(`${where} is not valid JSON (${(error as Error).message})`, 'is the file complete?');
+    throw new ConvscopeError(
+      `${where} is not valid JSON (${(error as Error).message})`,
+      'is the file complete?',
+    );
   }
   if (typeof json !== 'object' || json === null || !json.modelTopology) {
     throw new ConvscopeError(`${where} is not a TF.js model.json (no modelTopology)`);
@@ -90,7 +106,10 @@ async function readArtifacts(spec: string): Promise<tf.io.ModelArtifacts> {
     if (info.isDirectory()) file = path.join(file, 'model.json');
     where = file;
     jsonText = await readFile(file, 'utf8').catch(() => {
-      throw new ConvscopeError(`no model.json in ${spec}`, 'pass the directory of a TF.js layers model');
+      throw new ConvscopeError(
+        `no model.json in ${spec}`,
+        'pass the directory of a TF.js layers model',
+      );
     });
     readShard = async (name) => {
       const shard = path.join(path.dirname(file), name);
@@ -100,7 +119,10 @@ async function readArtifacts(spec: string): Promise<tf.io.ModelArtifacts> {
           `expected it at ${shard}; copy all files of the model`,
         );
       });
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return bytes.buffer.slice(
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      ) as ArrayBuffer;
     };
   }
   const json = parseModelJson(jsonText, where);

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConvscopeError } from '../core/errors.js';
-import { buildVgg, VGG_BLOCKS } from '../core/models/architectures/vgg.js';
+import { buildVgg, type VGG_BLOCKS } from '../core/models/architectures/vgg.js';
 import { parseInputRange, type InputSpec, type PreprocessMode } from '../core/models/input-spec.js';
 import { VisModel } from '../core/models/vis-model.js';
 import { isUrl, loadLayersModel } from './load-layers-model.js';
@@ -64,10 +64,9 @@ export async function openModel(options: ModelOptions = {}): Promise<VisModel> {
   }
   const location = spec === 'embedded' ? EMBEDDED_DIR : spec;
   const model = await loadLayersModel(location);
-  const labelsFile = isUrl(location) ? null : path.join(
-    location.endsWith('.json') ? path.dirname(location) : location,
-    'labels.json',
-  );
+  const labelsFile = isUrl(location)
+    ? null
+    : path.join(location.endsWith('.json') ? path.dirname(location) : location, 'labels.json');
   const labels = labelsFile ? await readLabels(labelsFile) : undefined;
   return new VisModel(model, { name: spec, labels, input: inputOverrides(options) });
 }

@@ -9,11 +9,33 @@ export function sequentialModel(seed = 1): tf.Sequential {
   return tf.sequential({
     name: 'seq',
     layers: [
-      tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_a', kernelInitializer: init(0), biasInitializer: 'ones' }),
-      tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'valid', activation: 'relu', name: 'conv_b', kernelInitializer: init(1) }),
+      tf.layers.conv2d({
+        inputShape: [12, 12, 3],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        name: 'conv_a',
+        kernelInitializer: init(0),
+        biasInitializer: 'ones',
+      }),
+      tf.layers.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        padding: 'valid',
+        activation: 'relu',
+        name: 'conv_b',
+        kernelInitializer: init(1),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }),
       tf.layers.flatten({ name: 'flatten' }),
-      tf.layers.dense({ units: 5, activation: 'softmax', name: 'predictions', kernelInitializer: init(2), biasInitializer: tf.initializers.randomNormal({ seed }) }),
+      tf.layers.dense({
+        units: 5,
+        activation: 'softmax',
+        name: 'predictions',
+        kernelInitializer: init(2),
+        biasInitializer: tf.initializers.randomNormal({ seed }),
+      }),
     ],
   });
 }
@@ -26,9 +48,27 @@ export function sequentialModel(seed = 1): tf.Sequential {
 export function functionalModel(seed = 2, channels = 1): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: seed + i });
   const input = tf.input({ shape: [10, 10, channels], name: 'image' });
-  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1', kernelInitializer: init(0), biasInitializer: 'ones' }).apply(input);
+  let x = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      name: 'c1',
+      kernelInitializer: init(0),
+      biasInitializer: 'ones',
+    })
+    .apply(input);
   x = tf.layers.activation({ activation: 'relu', name: 'c1_relu' }).apply(x);
-  x = tf.layers.conv2d({ filters: 8, kernelSize: 2, strides: 2, padding: 'valid', name: 'c2', kernelInitializer: init(1) }).apply(x);
+  x = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 2,
+      strides: 2,
+      padding: 'valid',
+      name: 'c2',
+      kernelInitializer: init(1),
+    })
+    .apply(x);
   x = tf.layers.activation({ activation: 'relu', name: 'c2_relu' }).apply(x);
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x);
   x = tf.layers.dense({ units: 3, name: 'logits', kernelInitializer: init(2) }).apply(x);
@@ -37,7 +77,11 @@ export function functionalModel(seed = 2, channels = 1): tf.LayersModel {
 }
 
 /** Saves a model as model.json + one weights shard in `dir`. */
-export async function saveModel(model: tf.LayersModel, dir: string, labels?: string[]): Promise<string> {
+export async function saveModel(
+  model: tf.LayersModel,
+  dir: string,
+  labels?: string[],
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {

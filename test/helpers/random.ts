@@ -14,7 +14,8 @@ export function randomArray(length: number, seed: number, scale = 1): Float32Arr
 
 /** max |a - b| / max |b|: the relative error used to compare numeric results. */
 export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`length ${actual.length} != ${expected.length}`);
   let diff = 0;
   let scale = 1e-12;
   for (let i = 0; i < expected.length; i++) {

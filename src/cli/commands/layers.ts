@@ -1,7 +1,14 @@
 /** `convscope layers`: every layer with kind, output shape, channels and receptive field. */
 import type { Command } from 'commander';
 import type { LayerNode } from '../../core/models/layer-graph.js';
-import { action, formatTable, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import {
+  action,
+  formatTable,
+  printJson,
+  setUp,
+  withModelOptions,
+  type GlobalOptions,
+} from '../common.js';
 
 function fieldJson(node: LayerNode) {
   const field = node.receptiveField;
@@ -12,10 +19,18 @@ function fieldJson(node: LayerNode) {
 }
 
 export function addLayersCommand(program: Command): void {
-  withModelOptions(program.command('layers').description('list the layers with shapes and receptive fields')).action(
-    action(async (options: GlobalOptions) => {
+  withModelOptions(
+    program
+      .command('layers')
+      .description('list the layers with shapes and receptive fields')
+      .option('--layer <names>', 'only these layers (comma-separated)'),
+  ).action(
+    action(async (options: GlobalOptions & { layer?: string }) => {
       const { model } = await setUp(options);
-      const layers = model.layers.map((n) => ({
+      const chosen = options.layer
+        ? options.layer.split(',').map((n) => model.layer(n.trim()))
+        : model.layers;
+      const layers = chosen.map((n) => ({
         name: n.name,
         kind: n.kind,
         outputShape: n.outputShape,
@@ -25,7 +40,12 @@ export function addLayersCommand(program: Command): void {
       }));
       const { height, width, channels, range, preprocess } = model.input;
       if (options.json) {
-        printJson({ model: model.name, inputShape: [height, width, channels], input: { range, preprocess }, layers });
+        printJson({
+          model: model.name,
+          inputShape: [height, width, channels],
+          input: { range, preprocess },
+          layers,
+        });
         return;
       }
       const rows = layers.map((l, i) => [

@@ -34,7 +34,8 @@ export function addPredictCommand(program: Command): void {
   ).action(
     action(async (options: PredictOptions) => {
       const top = Number(options.top);
-      if (!Number.isInteger(top) || top < 1) throw new ConvscopeError(`--top must be a positive integer, got '${options.top}'`);
+      if (!Number.isInteger(top) || top < 1)
+        throw new ConvscopeError(`--top must be a positive integer, got '${options.top}'`);
       const files = await expandImagePaths(options.image);
       const { model } = await setUp(options);
       const k = Math.min(top, model.classes);
@@ -46,7 +47,9 @@ export function addPredictCommand(program: Command): void {
         const decoded = await Promise.all(
           batch.map((f) => loadImage(f, size, options.fit).catch((error: Error) => error)),
         );
-        const good = decoded.flatMap((d, i) => (d instanceof Error ? [] : [{ file: batch[i], pixels: d }]));
+        const good = decoded.flatMap((d, i) =>
+          d instanceof Error ? [] : [{ file: batch[i], pixels: d }],
+        );
         for (const [i, d] of decoded.entries()) {
           if (d instanceof Error) {
             process.stderr.write(`convscope: ${d.message}\n`);
@@ -55,16 +58,25 @@ export function addPredictCommand(program: Command): void {
         }
         if (good.length === 0) continue;
         const probabilities = tf.tidy(() => {
-          const images = tf.stack(good.map((g) => tf.tensor3d(g.pixels, [size.height, size.width, size.channels])));
+          const images = tf.stack(
+            good.map((g) => tf.tensor3d(g.pixels, [size.height, size.width, size.channels])),
+          );
           return model.predict(images as tf.Tensor4D);
         });
         const values = (await probabilities.array()) as number[][];
         probabilities.dispose();
         for (const [i, row] of values.entries()) {
-          const ranked = row.map((p, index) => ({ index, p })).sort((a, b) => b.p - a.p).slice(0, k);
+          const ranked = row
+            .map((p, index) => ({ index, p }))
+            .sort((a, b) => b.p - a.p)
+            .slice(0, k);
           results.push({
             image: good[i].file,
-            top: ranked.map((r) => ({ index: r.index, label: model.labels?.[r.index] ?? null, probability: r.p })),
+            top: ranked.map((r) => ({
+              index: r.index,
+              label: model.labels?.[r.index] ?? null,
+              probability: r.p,
+            })),
           });
         }
       }
@@ -73,7 +85,9 @@ export function addPredictCommand(program: Command): void {
       else {
         for (const r of results) {
           if (!r.top) continue;
-          const best = r.top.map((t) => `${t.label ?? t.index} ${(t.probability * 100).toFixed(1)}%`).join(', ');
+          const best = r.top
+            .map((t) => `${t.label ?? t.index} ${(t.probability * 100).toFixed(1)}%`)
+            .join(', ');
           process.stdout.write(`${r.image}: ${best}\n`);
         }
       }

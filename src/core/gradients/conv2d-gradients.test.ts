@@ -18,16 +18,68 @@ interface Case {
 const CASES: Case[] = [
   { name: 'k3 s1 same', x: [2, 9, 8, 3], kernel: [3, 3, 3, 4], stride: 1, pad: 'same' },
   { name: 'k3 s1 valid', x: [2, 9, 8, 3], kernel: [3, 3, 3, 4], stride: 1, pad: 'valid' },
-  { name: 'k2 s1 same (even kernel)', x: [3, 7, 7, 2], kernel: [2, 2, 2, 5], stride: 1, pad: 'same' },
-  { name: 'k4 s1 valid (even kernel)', x: [2, 9, 10, 3], kernel: [4, 4, 3, 2], stride: 1, pad: 'valid' },
+  {
+    name: 'k2 s1 same (even kernel)',
+    x: [3, 7, 7, 2],
+    kernel: [2, 2, 2, 5],
+    stride: 1,
+    pad: 'same',
+  },
+  {
+    name: 'k4 s1 valid (even kernel)',
+    x: [2, 9, 10, 3],
+    kernel: [4, 4, 3, 2],
+    stride: 1,
+    pad: 'valid',
+  },
   { name: 'k3 s2 same', x: [2, 9, 8, 3], kernel: [3, 3, 3, 4], stride: 2, pad: 'same' },
   { name: 'k3 s2 valid', x: [2, 9, 8, 3], kernel: [3, 3, 3, 4], stride: 2, pad: 'valid' },
-  { name: 'k2 s2 valid (unused trailing row)', x: [2, 5, 7, 2], kernel: [2, 2, 2, 3], stride: 2, pad: 'valid' },
-  { name: 'k4 s2 same (even kernel)', x: [2, 8, 9, 2], kernel: [4, 4, 2, 3], stride: 2, pad: 'same' },
-  { name: 'k3 s1 same dilation 2', x: [2, 9, 9, 2], kernel: [3, 3, 2, 3], stride: 1, pad: 'same', dilation: 2 },
-  { name: 'depthwise k3 s1 same m1', x: [2, 8, 8, 3], kernel: [3, 3, 3, 1], stride: 1, pad: 'same', depthwise: true },
-  { name: 'depthwise k3 s2 valid m2', x: [2, 9, 8, 3], kernel: [3, 3, 3, 2], stride: 2, pad: 'valid', depthwise: true },
-  { name: 'depthwise k2 s1 same m2', x: [2, 7, 7, 2], kernel: [2, 2, 2, 2], stride: 1, pad: 'same', depthwise: true },
+  {
+    name: 'k2 s2 valid (unused trailing row)',
+    x: [2, 5, 7, 2],
+    kernel: [2, 2, 2, 3],
+    stride: 2,
+    pad: 'valid',
+  },
+  {
+    name: 'k4 s2 same (even kernel)',
+    x: [2, 8, 9, 2],
+    kernel: [4, 4, 2, 3],
+    stride: 2,
+    pad: 'same',
+  },
+  {
+    name: 'k3 s1 same dilation 2',
+    x: [2, 9, 9, 2],
+    kernel: [3, 3, 2, 3],
+    stride: 1,
+    pad: 'same',
+    dilation: 2,
+  },
+  {
+    name: 'depthwise k3 s1 same m1',
+    x: [2, 8, 8, 3],
+    kernel: [3, 3, 3, 1],
+    stride: 1,
+    pad: 'same',
+    depthwise: true,
+  },
+  {
+    name: 'depthwise k3 s2 valid m2',
+    x: [2, 9, 8, 3],
+    kernel: [3, 3, 3, 2],
+    stride: 2,
+    pad: 'valid',
+    depthwise: true,
+  },
+  {
+    name: 'depthwise k2 s1 same m2',
+    x: [2, 7, 7, 2],
+    kernel: [2, 2, 2, 2],
+    stride: 1,
+    pad: 'same',
+    depthwise: true,
+  },
 ];
 
 /** Input and filter gradients of sum(conv(x, w) * r) on the current backend. */
@@ -91,13 +143,13 @@ function dilatedReference(c: Case, seed: number): { dx: Float32Array; dw: Float3
     const wide = tf.buffer([(kh - 1) * d + 1, (kw - 1) * d + 1, ci, co]);
     for (let a = 0; a < kh; a++)
       for (let b = 0; b < kw; b++)
-        for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) wide.set(w.get(a, b, i, o), a * d, b * d, i, o);
+        for (let i = 0; i < ci; i++)
+          for (let o = 0; o < co; o++) wide.set(w.get(a, b, i, o), a * d, b * d, i, o);
     const outShape = tf.conv2d(x, wide.toTensor() as tf.Tensor4D, c.stride, c.pad).shape;
     const r = tf.tensor(randomArray(size(outShape), seed + 2), outShape);
-    const [dx, dWide] = tf.grads((xi, wi) => tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, c.stride, c.pad), r)))([
-      x,
-      wide.toTensor(),
-    ]);
+    const [dx, dWide] = tf.grads((xi, wi) =>
+      tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, c.stride, c.pad), r)),
+    )([x, wide.toTensor()]);
     const dw = tf.stridedSlice(dWide, [0, 0, 0, 0], dWide.shape, [d, d, 1, 1]);
     return { dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
   });
@@ -141,7 +193,10 @@ describe('fast convolution gradients', () => {
     clearGradientCache();
     const w = tf.variable(tf.tensor4d(randomArray(3 * 3 * 2 * 4, 3), [3, 3, 2, 4]));
     const x = tf.tensor4d(randomArray(2 * 6 * 6 * 2, 4), [2, 6, 6, 2]);
-    const step = () => tf.tidy(() => tf.grad((xi: tf.Tensor) => tf.sum(tf.conv2d(xi as tf.Tensor4D, w, 1, 'same')))(x));
+    const step = () =>
+      tf.tidy(() =>
+        tf.grad((xi: tf.Tensor) => tf.sum(tf.conv2d(xi as tf.Tensor4D, w, 1, 'same')))(x),
+      );
     step().dispose();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) step().dispose();

@@ -28,7 +28,11 @@ export function flipAndTransposeKernel(filter: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Inserts `stride - 1` zeros between neighbouring rows and columns of an NHWC tensor. */
-export function dilateSpatially(x: tf.Tensor4D, strideHeight: number, strideWidth: number): tf.Tensor4D {
+export function dilateSpatially(
+  x: tf.Tensor4D,
+  strideHeight: number,
+  strideWidth: number,
+): tf.Tensor4D {
   if (strideHeight === 1 && strideWidth === 1) return x;
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
@@ -41,7 +45,12 @@ export function dilateSpatially(x: tf.Tensor4D, strideHeight: number, strideWidt
       [0, 0],
     ]);
     const full = tf.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
-    const size: [number, number, number, number] = [n, (h - 1) * strideHeight + 1, (w - 1) * strideWidth + 1, c];
+    const size: [number, number, number, number] = [
+      n,
+      (h - 1) * strideHeight + 1,
+      (w - 1) * strideWidth + 1,
+      c,
+    ];
     return tf.slice(full, [0, 0, 0, 0], size) as tf.Tensor4D;
   });
 }
@@ -104,9 +113,17 @@ export function conv2dFilterGradient(
   // Bottom/right padding that makes the output exactly filterHeight x filterWidth; when the
   // forward conv left trailing input rows unused it is negative, and we slice instead.
   const bottom =
-    (filterHeight - 1) * dilationHeight + (geometry.outHeight - 1) * strideHeight + 1 - inHeight - padInfo.top;
+    (filterHeight - 1) * dilationHeight +
+    (geometry.outHeight - 1) * strideHeight +
+    1 -
+    inHeight -
+    padInfo.top;
   const right =
-    (filterWidth - 1) * dilationWidth + (geometry.outWidth - 1) * strideWidth + 1 - inWidth - padInfo.left;
+    (filterWidth - 1) * dilationWidth +
+    (geometry.outWidth - 1) * strideWidth +
+    1 -
+    inWidth -
+    padInfo.left;
   return tf.tidy(() => {
     const xT = tf.transpose(x, [3, 1, 2, 0]);
     const dyT = tf.transpose(dy, [1, 2, 0, 3]);

@@ -82,7 +82,12 @@ export function depthwiseFilterGradient(
         const window = tf.stridedSlice(
           padded,
           [0, y0, x0, 0],
-          [n, y0 + (outHeight - 1) * strideHeight + 1, x0 + (outWidth - 1) * strideWidth + 1, channels],
+          [
+            n,
+            y0 + (outHeight - 1) * strideHeight + 1,
+            x0 + (outWidth - 1) * strideWidth + 1,
+            channels,
+          ],
           [1, strideHeight, strideWidth, 1],
         );
         taps.push(tf.sum(tf.mul(tf.expandDims(window, 4), dyPairs), [0, 1, 2]));

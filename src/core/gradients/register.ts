@@ -7,9 +7,13 @@
  * `useStockGradients()` restores tfjs' own configs (benchmarks compare both).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dFilterGradient, conv2dInputGradient, transposedKernelCache } from './conv2d-gradients.js';
+import {
+  conv2dFilterGradient,
+  conv2dInputGradient,
+  transposedKernelCache,
+} from './conv2d-gradients.js';
 import { depthwiseFilterGradient, depthwiseInputGradient } from './depthwise-gradients.js';
-import { patchWasmKernels } from './wasm-kernels.js';
+import { patchWasmKernels, unpatchWasmKernels } from './wasm-kernels.js';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -46,8 +50,9 @@ function fastConfig(kernelName: string, depthwise: boolean): tf.GradConfig {
       const fallback = () => stock.get(kernelName)!.gradFunc(dy, saved, attrs);
       return {
         x: () =>
-          (depthwise ? depthwiseInputGradient(dy4, filter, info) : conv2dInputGradient(dy4, filter, info)) ??
-          fallback().x(),
+          (depthwise
+            ? depthwiseInputGradient(dy4, filter, info)
+            : conv2dInputGradient(dy4, filter, info)) ?? fallback().x(),
         filter: () =>
           (depthwise
             ? depthwiseFilterGradient(x, dy4, filter.shape, info)
@@ -74,9 +79,10 @@ export function useFastGradients(): void {
   }
 }
 
-/** Restores tfjs' own conv gradients and frees cached kernels. */
+/** Restores tfjs' own conv gradients and WASM kernels, and frees cached kernels. */
 export function useStockGradients(): void {
-  for (const [name, config] of stock) tf.registerGradient(config);
+  unpatchWasmKernels();
+  for (const config of stock.values()) tf.registerGradient(config);
   transposedKernelCache.clear();
 }
 

@@ -68,19 +68,35 @@ function filterGradientKernel({
   });
 }
 
+let stockIdentity: tf.KernelConfig | undefined;
 let installed = false;
 
 /** Installs the WASM kernel fixes once the WASM backend's kernels are registered. */
 export function patchWasmKernels(): void {
   if (installed || tf.getKernelsForBackend('wasm').length === 0) return;
   installed = true;
+  stockIdentity ??= tf.getKernel('Identity', 'wasm');
   for (const name of ['Identity', 'Conv2DBackpropFilter']) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: sharedIdentity as tf.KernelFunc,
+  });
   tf.registerKernel({
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
     kernelFunc: filterGradientKernel as unknown as tf.KernelFunc,
   });
+}
+
+/** Restores the stock WASM kernels (for benchmarks against stock tfjs). */
+export function unpatchWasmKernels(): void {
+  if (!installed) return;
+  installed = false;
+  for (const name of ['Identity', 'Conv2DBackpropFilter']) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  }
+  if (stockIdentity) tf.registerKernel(stockIdentity);
 }

@@ -32,7 +32,9 @@ export function parseIdx(input: Uint8Array): IdxArray {
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);
   if (bytes.length - headerLength < size) {
-    throw new Error(`IDX data truncated: expected ${size} bytes, found ${bytes.length - headerLength}`);
+    throw new Error(
+      `IDX data truncated: expected ${size} bytes, found ${bytes.length - headerLength}`,
+    );
   }
   return { dims, data: bytes.subarray(headerLength, headerLength + size) };
 }

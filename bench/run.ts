@@ -1,0 +1,91 @@
+/**
+ * `npm run bench [-- --json] [-- --case NAME]`: measures convscope's hot paths and, in the same
+ * run, the stock-tfjs figure each one improves on, so BENCHMARKS.md can record ratios.
+ *
+ * Cases (VGG16 with random weights: no download needed):
+ * - vgg16-block5_conv3-128: ms per activation-maximization gradient step (one filter, 128 px,
+ *   input gradient of the channel mean at block5_conv3), fast conv gradients vs tfjs' own.
+ * - vgg16-block3_conv1-128: the same to block3_conv1.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildVgg } from '../src/core/models/architectures/vgg.js';
+import { VisModel } from '../src/core/models/vis-model.js';
+import {
+  clearGradientCache,
+  useFastGradients,
+  useStockGradients,
+} from '../src/core/gradients/register.js';
+import { initBackend } from '../src/node/backend.js';
+
+interface Result {
+  case: string;
+  value: number;
+  unit: string;
+  stockTfjs?: number;
+}
+
+function stepTimer(model: VisModel, layer: string, size: number) {
+  const image = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const step = () =>
+    tf.tidy(() => {
+      const grad = tf.grad((x) => {
+        const acts = model.activations(x as tf.Tensor4D, [layer])[layer];
+        return tf.mean(tf.slice(acts, [0, 0, 0, 0], [-1, -1, -1, 1]));
+      })(image);
+      grad.dataSync();
+    });
+  return (repeats: number, warmup: number): number => {
+    for (let i = 0; i < warmup; i++) step();
+    const start = performance.now();
+    for (let i = 0; i < repeats; i++) step();
+    return (performance.now() - start) / repeats;
+  };
+}
+
+async function gradientStepCase(name: string, layer: string, size: number): Promise<Result> {
+  const model = new VisModel(buildVgg('vgg16', { includeTop: false, size, seed: 0 }), {
+    input: { preprocess: 'caffe' },
+  });
+  const time = stepTimer(model, layer, size);
+  useFastGradients();
+  const fast = time(5, 2);
+  useStockGradients();
+  const stock = time(2, 1);
+  useFastGradients();
+  clearGradientCache();
+  model.dispose();
+  return { case: name, value: fast, unit: 'ms/step', stockTfjs: stock };
+}
+
+const CASES: Record<string, () => Promise<Result>> = {
+  'vgg16-block5_conv3-128': () => gradientStepCase('vgg16-block5_conv3-128', 'block5_conv3', 128),
+  'vgg16-block3_conv1-128': () => gradientStepCase('vgg16-block3_conv1-128', 'block3_conv1', 128),
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const caseIndex = args.indexOf('--case');
+  const names = caseIndex >= 0 ? [args[caseIndex + 1]] : Object.keys(CASES);
+  for (const name of names) {
+    if (!CASES[name])
+      throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`);
+  }
+  const backend = await initBackend(args.includes('--cpu') ? 'cpu' : 'wasm');
+  const results: Result[] = [];
+  for (const name of names) {
+    const result = await CASES[name]();
+    results.push(result);
+    if (!json) {
+      const ratio = result.stockTfjs
+        ? `  stock tfjs ${result.stockTfjs.toFixed(1)} ${result.unit}  (${(result.stockTfjs / result.value).toFixed(1)}x faster)`
+        : '';
+      process.stdout.write(
+        `${name} [${backend}]: ${result.value.toFixed(1)} ${result.unit}${ratio}\n`,
+      );
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();
