@@ -53,6 +53,33 @@ afterAll(async () => {
 });
 
 describe('convscope CLI', () => {
+  it('layers --image --out draws the receptive field box of the center unit', async () => {
+    const out = path.join(dir, 'fields.png');
+    const image = path.join(dir, 'images', 'img0.png');
+    const { code } = await cli(
+      'layers',
+      '--model',
+      modelDir,
+      '--layer',
+      'conv_b',
+      '--image',
+      image,
+      '--out',
+      out,
+    );
+    expect(code).toBe(0);
+    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    // 12 px input drawn at 28x; conv_b's center unit (4, 4) sees input pixels [3, 8) on both axes.
+    expect(info.width).toBe(12 * 28);
+    const c = info.channels;
+    const at = (x: number, y: number) =>
+      Array.from(data.subarray((y * info.width + x) * c, (y * info.width + x) * c + 3));
+    expect(at(3 * 28 + 1, 5 * 28)).toEqual([230, 25, 75]);
+    expect(at(8 * 28 - 2, 5 * 28)).toEqual([230, 25, 75]);
+    expect(at(5 * 28, 3 * 28 + 1)).toEqual([230, 25, 75]);
+    expect(at(2 * 28, 5 * 28)).not.toEqual([230, 25, 75]);
+  });
+
   it('prints help', async () => {
     const { code, stdout } = await cli('--help');
     expect(code).toBe(0);

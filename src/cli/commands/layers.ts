@@ -1,6 +1,9 @@
 /** `convscope layers`: every layer with kind, output shape, channels and receptive field. */
 import type { Command } from 'commander';
+import { ConvscopeError } from '../../core/errors.js';
 import type { LayerNode } from '../../core/models/layer-graph.js';
+import { centerBoxes, drawReceptiveFields } from '../../node/draw-receptive-fields.js';
+import { loadImage } from '../../node/images.js';
 import {
   action,
   formatTable,
@@ -23,13 +26,30 @@ export function addLayersCommand(program: Command): void {
     program
       .command('layers')
       .description('list the layers with shapes and receptive fields')
-      .option('--layer <names>', 'only these layers (comma-separated)'),
+      .option('--layer <names>', 'only these layers (comma-separated)')
+      .option(
+        '--image <file>',
+        'with --out: draw the receptive fields of the center units on this image',
+      )
+      .option('--out <file.png>', 'write the receptive-field picture here'),
   ).action(
-    action(async (options: GlobalOptions & { layer?: string }) => {
+    action(async (options: GlobalOptions & { layer?: string; image?: string; out?: string }) => {
+      if (Boolean(options.image) !== Boolean(options.out)) {
+        throw new ConvscopeError(
+          '--image and --out go together',
+          'e.g. --image photo.jpg --out fields.png',
+        );
+      }
       const { model } = await setUp(options);
       const chosen = options.layer
         ? options.layer.split(',').map((n) => model.layer(n.trim()))
         : model.layers;
+      if (options.image && options.out) {
+        const pixels = await loadImage(options.image, model.input);
+        const boxes = centerBoxes(chosen, model.input.height, model.input.width);
+        await drawReceptiveFields(pixels, model.input, boxes, options.out);
+        if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
+      }
       const layers = chosen.map((n) => ({
         name: n.name,
         kind: n.kind,

@@ -1,0 +1,6 @@
+/** convscope for Node: the core plus backends, model and image loading. */
+export * from './core/index.js';
+export { initBackend, BACKENDS, type BackendName } from './node/backend.js';
+export { openModel, EMBEDDED_DIR, ZOO_NAMES, type ModelOptions } from './node/open-model.js';
+export { loadLayersModel } from './node/load-layers-model.js';
+export { loadImage, expandImagePaths, IMAGE_EXTENSIONS, type Fit } from './node/images.js';
