@@ -1,8 +1,8 @@
-// ESLint flat config: typescript-eslint, import cycles, no default exports, and the
+// ESLint flat config: typescript-eslint, no default exports (cycles: madge in `npm run lint`), and the
 // core boundary (src/core runs in browsers and workers, so no Node built-ins, no fs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importPlugin from 'eslint-plugin-import';
 import globals from 'globals';
 
 export default tseslint.config(
@@ -11,10 +11,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
-    plugins: { 'import-x': importX },
+    plugins: { import: importPlugin },
     rules: {
-      'import-x/no-cycle': 'error',
-      'import-x/no-default-export': 'error',
+      'import/no-default-export': 'error',
       'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -60,6 +59,6 @@ export default tseslint.config(
   },
   {
     files: ['*.config.js', '*.config.ts', 'eslint.config.js'],
-    rules: { 'import-x/no-default-export': 'off' },
+    rules: { 'import/no-default-export': 'off' },
   },
 );
