@@ -55,10 +55,31 @@ export function dilateSpatially(
   });
 }
 
-function applies(geometry: ConvGeometry): boolean {
+/** Whether the forward-conv identities apply (NHWC, and not both strided and dilated). */
+export function applies(geometry: ConvGeometry): boolean {
   const strided = geometry.strideHeight > 1 || geometry.strideWidth > 1;
   const dilated = geometry.dilationHeight > 1 || geometry.dilationWidth > 1;
   return geometry.dataFormat === 'channelsLast' && !(strided && dilated);
+}
+
+/**
+ * Padding [[top, bottom], [left, right]] of the transposed convolution that maps the
+ * stride-dilated output gradient back onto the input, or null where it would be negative.
+ */
+export function transposedPadding(
+  geometry: ConvGeometry,
+): [[number, number], [number, number]] | null {
+  const { padInfo, inHeight, inWidth, effectiveFilterHeight, effectiveFilterWidth } = geometry;
+  const top = effectiveFilterHeight - 1 - padInfo.top;
+  const left = effectiveFilterWidth - 1 - padInfo.left;
+  const bottom = inHeight - ((geometry.outHeight - 1) * geometry.strideHeight + 1) + padInfo.top;
+  const right = inWidth - ((geometry.outWidth - 1) * geometry.strideWidth + 1) + padInfo.left;
+  return Math.min(top, left, bottom, right) < 0
+    ? null
+    : [
+        [top, bottom],
+        [left, right],
+      ];
 }
 
 /**
@@ -70,27 +91,15 @@ export function conv2dInputGradient(
   filter: tf.Tensor4D,
   geometry: ConvGeometry,
 ): tf.Tensor4D | null {
-  if (!applies(geometry)) return null;
-  const { padInfo, inHeight, inWidth, effectiveFilterHeight, effectiveFilterWidth } = geometry;
-  const dilatedHeight = (geometry.outHeight - 1) * geometry.strideHeight + 1;
-  const dilatedWidth = (geometry.outWidth - 1) * geometry.strideWidth + 1;
-  const top = effectiveFilterHeight - 1 - padInfo.top;
-  const left = effectiveFilterWidth - 1 - padInfo.left;
-  const bottom = inHeight - dilatedHeight + padInfo.top;
-  const right = inWidth - dilatedWidth + padInfo.left;
-  if (Math.min(top, left, bottom, right) < 0) return null;
+  const padding = applies(geometry) ? transposedPadding(geometry) : null;
+  if (padding === null) return null;
   const kernel = transposedKernelCache.get(filter, (f) => flipAndTransposeKernel(f as tf.Tensor4D));
   return tf.tidy(() =>
     tf.conv2d(
       dilateSpatially(dy, geometry.strideHeight, geometry.strideWidth),
       kernel as tf.Tensor4D,
       1,
-      [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ],
+      [[0, 0], ...padding, [0, 0]],
       'NHWC',
       [geometry.dilationHeight, geometry.dilationWidth],
     ),

@@ -8,13 +8,13 @@
  *   output gradient and summed (kernels are small, so k*k cheap element-wise passes).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dilateSpatially, transposedKernelCache, type ConvGeometry } from './conv2d-gradients.js';
-
-function applies(geometry: ConvGeometry): boolean {
-  const strided = geometry.strideHeight > 1 || geometry.strideWidth > 1;
-  const dilated = geometry.dilationHeight > 1 || geometry.dilationWidth > 1;
-  return geometry.dataFormat === 'channelsLast' && !(strided && dilated);
-}
+import {
+  applies,
+  dilateSpatially,
+  transposedKernelCache,
+  transposedPadding,
+  type ConvGeometry,
+} from './conv2d-gradients.js';
 
 /** dL/dx of `depthwiseConv2d(x, filter)` given dL/dy, or null where the identity does not apply. */
 export function depthwiseInputGradient(
@@ -22,13 +22,8 @@ export function depthwiseInputGradient(
   filter: tf.Tensor4D,
   geometry: ConvGeometry,
 ): tf.Tensor4D | null {
-  if (!applies(geometry)) return null;
-  const { padInfo, inHeight, inWidth, effectiveFilterHeight, effectiveFilterWidth } = geometry;
-  const top = effectiveFilterHeight - 1 - padInfo.top;
-  const left = effectiveFilterWidth - 1 - padInfo.left;
-  const bottom = inHeight - ((geometry.outHeight - 1) * geometry.strideHeight + 1) + padInfo.top;
-  const right = inWidth - ((geometry.outWidth - 1) * geometry.strideWidth + 1) + padInfo.left;
-  if (Math.min(top, left, bottom, right) < 0) return null;
+  const padding = applies(geometry) ? transposedPadding(geometry) : null;
+  if (padding === null) return null;
   const [kh, kw, channels, multiplier] = filter.shape;
   const kernel = transposedKernelCache.get(filter, (f) =>
     tf.reshape(tf.reverse(f, [0, 1]), [kh, kw, channels * multiplier, 1]),
@@ -38,12 +33,7 @@ export function depthwiseInputGradient(
       dilateSpatially(dy, geometry.strideHeight, geometry.strideWidth),
       kernel as tf.Tensor4D,
       1,
-      [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ],
+      [[0, 0], ...padding, [0, 0]],
       'NHWC',
       [geometry.dilationHeight, geometry.dilationWidth],
     );
