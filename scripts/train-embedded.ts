@@ -8,9 +8,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
 import { clearGradientCache } from '../src/core/gradients/register.js';
 import { initBackend } from '../src/node/backend.js';
+import { drawConfusionMatrix } from '../src/node/draw-confusion-matrix.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../src/node/datasets/fashion-mnist.js';
 import type { FashionMnist } from '../src/node/datasets/fashion-mnist.js';
 import { exportSamples } from './export-samples.js';
@@ -210,100 +210,6 @@ async function saveModel(model: tf.LayersModel): Promise<void> {
   );
 }
 
-// A sequential "Blues" colour map (white to dark blue), interpolated linearly in RGB.
-const BLUES = [
-  [247, 251, 255],
-  [198, 219, 239],
-  [107, 174, 214],
-  [33, 113, 181],
-  [8, 48, 107],
-];
-
-function colour(t: number): number[] {
-  const x = Math.min(Math.max(t, 0), 1) * (BLUES.length - 1);
-  const i = Math.min(Math.floor(x), BLUES.length - 2);
-  const f = x - i;
-  return BLUES[i].map((c, k) => Math.round(c + (BLUES[i + 1][k] - c) * f));
-}
-
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-/**
- * The confusion matrix as a PNG heatmap: cells coloured on a square-root scale (so that the
- * few dozen confusions stay visible beside ~900 hits), counts printed in each cell, class names
- * on both axes and a colour bar. Pixels are computed here; text comes from an SVG overlay.
- */
-async function renderConfusion(matrix: number[][], path: string): Promise<void> {
-  const cell = 52;
-  const [left, top] = [150, 60];
-  const size = cell * CLASSES;
-  const [barX, barWidth] = [left + size + 30, 22];
-  const [width, height] = [barX + barWidth + 60, top + size + 118];
-  const max = Math.max(...matrix.flat());
-  const scale = (v: number) => Math.sqrt(v / max);
-  const rgb = Buffer.alloc(width * height * 3, 255);
-  const fill = (x0: number, y0: number, w: number, h: number, c: number[]) => {
-    for (let y = y0; y < y0 + h; y++) {
-      for (let x = x0; x < x0 + w; x++) rgb.set(c, (y * width + x) * 3);
-    }
-  };
-  const text: string[] = [];
-  const label = (x: number, y: number, s: string | number, extra = '') =>
-    text.push(`<text x="${x}" y="${y}" ${extra}>${escapeXml(String(s))}</text>`);
-  matrix.forEach((row, r) =>
-    row.forEach((v, c) => {
-      fill(left + c * cell + 1, top + r * cell + 1, cell - 2, cell - 2, colour(scale(v)));
-      const ink = scale(v) > 0.55 ? 'fill="#fff"' : '';
-      label(
-        left + c * cell + cell / 2,
-        top + r * cell + cell / 2 + 5,
-        v,
-        `text-anchor="middle" ${ink}`,
-      );
-    }),
-  );
-  for (let y = 0; y < size; y++) fill(barX, top + y, barWidth, 1, colour(1 - y / (size - 1)));
-  for (const tick of [0, 10, 50, 100, 250, 500, 1000].filter((t) => t <= max)) {
-    const y = Math.round(top + (1 - scale(tick)) * (size - 1));
-    fill(barX + barWidth, y, 5, 1, [0, 0, 0]);
-    label(barX + barWidth + 8, y + 5, tick);
-  }
-  FASHION_MNIST_CLASSES.forEach((name, i) => {
-    label(left - 8, top + i * cell + cell / 2 + 5, name, 'text-anchor="end"');
-    const x = left + i * cell + cell / 2 + 4;
-    const y = top + size + 10;
-    label(x, y, name, `text-anchor="end" transform="rotate(-45 ${x} ${y})"`);
-  });
-  const mid = top + size / 2;
-  label(
-    left + size / 2,
-    32,
-    'Fashion-MNIST test set: confusion matrix',
-    'text-anchor="middle" font-size="18" font-weight="bold"',
-  );
-  label(left + size / 2, height - 12, 'Predicted class', 'text-anchor="middle" font-weight="bold"');
-  label(
-    22,
-    mid,
-    'True class',
-    `text-anchor="middle" font-weight="bold" transform="rotate(-90 22 ${mid})"`,
-  );
-  label(barX + barWidth / 2, top - 10, 'count', 'text-anchor="middle" font-size="12"');
-  label(
-    barX + barWidth / 2,
-    top + size + 22,
-    '(sqrt scale)',
-    'text-anchor="middle" font-size="12"',
-  );
-  const svg =
-    `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" ` +
-    `font-family="DejaVu Sans, sans-serif" font-size="14" fill="#111">${text.join('')}</svg>`;
-  await sharp(rgb, { raw: { width, height, channels: 3 } })
-    .composite([{ input: Buffer.from(svg) }])
-    .png()
-    .toFile(path);
-}
-
 function modelCard(model: tf.LayersModel, record: Record<string, unknown>): string {
   const shape = (s: unknown) => (s as (number | null)[]).slice(1).join(' × ');
   const rows = model.layers.map(
@@ -437,7 +343,12 @@ async function main(): Promise<void> {
   };
   await writeFile(join(OUT_DIR, 'labels.json'), `${JSON.stringify(FASHION_MNIST_CLASSES)}\n`);
   await writeFile(join(OUT_DIR, 'training.json'), `${JSON.stringify(record, null, 2)}\n`);
-  await renderConfusion(confusion, join(OUT_DIR, 'confusion-matrix.png'));
+  await drawConfusionMatrix(
+    confusion,
+    FASHION_MNIST_CLASSES,
+    join(OUT_DIR, 'confusion-matrix.png'),
+    'Fashion-MNIST test set: confusion matrix',
+  );
   await writeFile(join(OUT_DIR, 'MODEL_CARD.md'), modelCard(model, record));
   const total = (performance.now() - scriptStart) / 1000;
   log(`wrote ${OUT_DIR} (${sizeBytes} bytes of model) and samples/ in ${total.toFixed(0)} s total`);

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../node/open-model.js';
+import { addEvaluateCommand } from './commands/evaluate.js';
 import { addLayersCommand } from './commands/layers.js';
 import { addPredictCommand } from './commands/predict.js';
 
@@ -18,5 +19,6 @@ const program = new Command('convscope')
 
 addLayersCommand(program);
 addPredictCommand(program);
+addEvaluateCommand(program);
 
 await program.parseAsync(process.argv);
