@@ -6,7 +6,17 @@ import importPlugin from 'eslint-plugin-import';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'scratch/', 'models/', 'test-output/', 'web/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'scratch/',
+      'tmp-smoke/',
+      'models/',
+      'test-output/',
+      'web/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

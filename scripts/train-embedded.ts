@@ -11,7 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { clearGradientCache } from '../src/core/gradients/register.js';
 import { initBackend } from '../src/node/backend.js';
 import { drawConfusionMatrix } from '../src/node/draw-confusion-matrix.js';
-import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../src/node/datasets/fashion-mnist.js';
+import sharp from 'sharp';
+import {
+  FASHION_MNIST_CLASSES,
+  loadFashionMnist,
+  meanImage,
+} from '../src/node/datasets/fashion-mnist.js';
 import type { FashionMnist } from '../src/node/datasets/fashion-mnist.js';
 import { exportSamples } from './export-samples.js';
 
@@ -341,6 +346,12 @@ async function main(): Promise<void> {
     backend,
     date: new Date().toISOString(),
   };
+  // The training set's mean image: activation maximization centres its pixel space on it.
+  await sharp(Buffer.from(meanImage(trainSet).map((v) => Math.round(v * 255))), {
+    raw: { width: 28, height: 28, channels: 1 },
+  })
+    .png()
+    .toFile(join(OUT_DIR, 'mean.png'));
   await writeFile(join(OUT_DIR, 'labels.json'), `${JSON.stringify(FASHION_MNIST_CLASSES)}\n`);
   await writeFile(join(OUT_DIR, 'training.json'), `${JSON.stringify(record, null, 2)}\n`);
   await drawConfusionMatrix(

@@ -179,10 +179,6 @@ describe('convscope CLI', () => {
         /image not found/,
       ],
       [['layers', '--model', modelDir, '--backend', 'gpu'], /unknown backend 'gpu'/],
-      [
-        ['layers', '--model', 'vgg16'],
-        /pretrained weights for vgg16 are not available.*--weights none/,
-      ],
     ];
     for (const [args, pattern] of cases) {
       const { code, stderr } = await cli(...args);

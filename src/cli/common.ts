@@ -22,11 +22,14 @@ export function withModelOptions(command: Command): Command {
   return command
     .option(
       '--model <spec>',
-      'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL',
+      'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL, or a Keras .h5 file with --arch',
       'embedded',
     )
-    .option('--weights <which>', "'none' builds a zoo architecture with random weights")
-    .option('--arch <name>', 'zoo architecture for a Keras .h5 weights file')
+    .option(
+      '--weights <which>',
+      "'none' builds a zoo architecture with random weights (no download)",
+    )
+    .option('--arch <name>', 'zoo architecture of a Keras .h5 weights file, e.g. vgg16-notop')
     .option(
       '--input-range <lo,hi>',
       'raw input range the model expects (default 0,1 for TF.js files)',

@@ -4,9 +4,16 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../node/open-model.js';
+import { addAttributeCommand } from './commands/attribute.js';
+import { addClassesCommand } from './commands/classes.js';
 import { addEvaluateCommand } from './commands/evaluate.js';
+import { addFiltersCommand } from './commands/filters.js';
 import { addLayersCommand } from './commands/layers.js';
+import { addMapsCommand } from './commands/maps.js';
+import { addModelsCommand } from './commands/models.js';
+import { addPatchesCommand } from './commands/patches.js';
 import { addPredictCommand } from './commands/predict.js';
+import { addWeightsCommand } from './commands/weights.js';
 
 const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -19,6 +26,13 @@ const program = new Command('convscope')
 
 addLayersCommand(program);
 addPredictCommand(program);
+addModelsCommand(program);
 addEvaluateCommand(program);
+addFiltersCommand(program);
+addClassesCommand(program);
+addWeightsCommand(program);
+addMapsCommand(program);
+addAttributeCommand(program);
+addPatchesCommand(program);
 
 await program.parseAsync(process.argv);

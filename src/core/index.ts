@@ -13,3 +13,20 @@ export {
   type PreprocessMode,
 } from './models/input-spec.js';
 export { buildVgg, VGG_BLOCKS, type VggOptions } from './models/architectures/vgg.js';
+export { tensorToRgba, rgbaFromFloats, cropRgba, type RgbaImage } from './image/rgba.js';
+export { normalizeMinMax, normalizeSigned, minMax } from './image/normalize.js';
+export { viridis, applyColormap, heatOverlay, type Colormap } from './image/colormap.js';
+export { filterWeights, type FilterWeights, type FilterWeightsOptions } from './methods/weights.js';
+export { featureMaps, firstConvOfEachBlock, type LayerMaps } from './methods/feature-maps.js';
+export {
+  attribute,
+  ATTRIBUTION_METHODS,
+  type Attribution,
+  type AttributionMethod,
+  type AttributionOptions,
+} from './methods/attribution.js';
+export type { AttributionTarget } from './methods/attribution-target.js';
+export { attributionImage } from './methods/attribution-image.js';
+export { reluFor, type BackwardRule } from './methods/relu-rules.js';
+export { TopKTracker, type TopEntry } from './methods/top-k.js';
+export { parseIndexSpec } from './methods/index-spec.js';

@@ -1,15 +1,23 @@
 /**
  * Turns the CLI's model options (`--model`, `--weights`, `--arch`, `--input-range`,
- * `--preprocess`) into a VisModel: the embedded default, a zoo architecture, or any TF.js
- * layers model by path or URL (with `labels.json` beside it when present).
+ * `--preprocess`) into a VisModel: the embedded default, a zoo model (downloaded, verified and
+ * converted once into the cache, or random weights with `--weights none`), a Keras `.h5`
+ * weights file with `--arch`, or any TF.js layers model by path or URL (with `labels.json`
+ * beside it when present). Zoo and `.h5` models carry their own preprocessing and labels.
  */
+import type * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConvscopeError } from '../core/errors.js';
-import { buildVgg, type VGG_BLOCKS } from '../core/models/architectures/vgg.js';
+import { ConvscopeError, listForMessage } from '../core/errors.js';
 import { parseInputRange, type InputSpec, type PreprocessMode } from '../core/models/input-spec.js';
 import { VisModel } from '../core/models/vis-model.js';
+import { ZOO, buildZooArchitecture, findZooRecord, type ZooRecord } from '../core/models/zoo.js';
+import { zooRecords, type Env } from './cache/cache-paths.js';
+import { ensureLabels, ensureZooModel, labelsEntryName } from './cache/zoo-cache.js';
+import { loadImage } from './images.js';
+import { loadKerasWeightsFile } from './keras-hdf5-file.js';
 import { isUrl, loadLayersModel } from './load-layers-model.js';
 
 export interface ModelOptions {
@@ -18,13 +26,29 @@ export interface ModelOptions {
   arch?: string;
   inputRange?: string;
   preprocess?: string;
+  /** No progress bars or notes on stderr. */
+  quiet?: boolean;
+  /** Environment for the cache variables (default process.env). */
+  env?: Env;
 }
 
 /** The package root (this file is src/node/*.ts or dist/node/*.js). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EMBEDDED_DIR = path.join(PACKAGE_ROOT, 'models', 'embedded');
 
-export const ZOO_NAMES = ['vgg16', 'vgg16-notop', 'vgg19', 'vgg19-notop'] as const;
+/** Names of the published zoo models. */
+export const ZOO_NAMES = ZOO.map((r) => r.name);
+
+/** `mean.png` beside a model: its training data's mean image (optional). */
+async function readMeanImage(
+  file: string,
+  model: tf.LayersModel,
+): Promise<Float32Array | undefined> {
+  if (!existsSync(file)) return undefined;
+  const [, height, width, channels] = model.inputs[0].shape;
+  if (!height || !width || !channels) return undefined;
+  return loadImage(file, { height, width, channels }, 'fill');
+}
 
 async function readLabels(file: string): Promise<string[] | undefined> {
   const text = await readFile(file, 'utf8').catch(() => null);
@@ -40,33 +64,109 @@ function inputOverrides(options: ModelOptions): Partial<InputSpec> {
   return overrides;
 }
 
-function openZoo(name: string, options: ModelOptions): VisModel {
-  if (options.weights !== 'none') {
+/** Labels for a zoo architecture; a failed download only warns (classes show as numbers). */
+async function zooLabels(
+  record: ZooRecord,
+  options: ModelOptions,
+  offline: boolean,
+): Promise<string[] | undefined> {
+  const cache = { env: options.env, progress: !options.quiet, offline };
+  try {
+    return await ensureLabels(record, cache);
+  } catch (error) {
+    if (!(error instanceof ConvscopeError)) throw error;
+    const name = record.labels ? labelsEntryName(record.labels, record.name) : 'labels';
+    process.stderr.write(
+      `warning: no class names, classes are shown as numbers: ${error.message} ` +
+        `(set CONVSCOPE_MIRROR, or run \`convscope models add FILE --as ${name}\`)\n`,
+    );
+    return undefined;
+  }
+}
+
+function zooModel(
+  record: ZooRecord,
+  model: ConstructorParameters<typeof VisModel>[0],
+  labels: string[] | undefined,
+  name: string,
+  options: ModelOptions,
+): VisModel {
+  const classes = record.architecture.includeTop ? model.outputs[0].shape[1] : undefined;
+  if (labels && classes !== undefined && labels.length !== classes) {
     throw new ConvscopeError(
-      `pretrained weights for ${name} are not available in this version`,
-      `use --weights none for the architecture with random weights`,
+      `the labels of ${record.name} name ${labels.length} classes but the model has ${classes}`,
+      'the labels file belongs to another model; replace it with `convscope models add`',
     );
   }
-  const [variant, top] = name.split('-') as [keyof typeof VGG_BLOCKS, string | undefined];
-  const model = buildVgg(variant, { includeTop: top !== 'notop', seed: 0 });
-  return new VisModel(model, { name, input: { preprocess: 'caffe', ...inputOverrides(options) } });
+  const input = { preprocess: record.preprocess, ...inputOverrides(options) };
+  return new VisModel(model, { name, labels, input });
+}
+
+async function openZoo(record: ZooRecord, options: ModelOptions): Promise<VisModel> {
+  const weights = options.weights ?? 'imagenet';
+  if (weights === 'none') {
+    const labels = await zooLabels(record, options, true);
+    return zooModel(record, buildZooArchitecture(record), labels, record.name, options);
+  }
+  if (weights !== 'imagenet') {
+    throw new ConvscopeError(
+      `unknown --weights '${weights}'`,
+      'leave it out for the pretrained weights, or use --weights none for random ones',
+    );
+  }
+  let labels: Promise<string[] | undefined> | undefined;
+  const getLabels = () => (labels ??= zooLabels(record, options, false));
+  const progress = !options.quiet;
+  const dir = await ensureZooModel(record, { env: options.env, progress, labels: getLabels });
+  return zooModel(record, await loadLayersModel(dir), await getLabels(), record.name, options);
+}
+
+async function openKerasFile(
+  file: string,
+  records: ZooRecord[],
+  options: ModelOptions,
+): Promise<VisModel> {
+  if (!options.arch) {
+    throw new ConvscopeError(
+      `${file} holds Keras weights only; name the architecture with --arch`,
+      `e.g. --arch vgg16-notop (architectures: ${listForMessage(records.map((r) => r.name))})`,
+    );
+  }
+  const record = findZooRecord(options.arch, records);
+  const model = buildZooArchitecture(record);
+  try {
+    await loadKerasWeightsFile(model, file, {
+      hint: `is --arch ${record.name} the right architecture for this file?`,
+    });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  const labels = await zooLabels(record, options, false);
+  return zooModel(record, model, labels, file, options);
 }
 
 /** Opens the model named by the options (default: the embedded model). */
 export async function openModel(options: ModelOptions = {}): Promise<VisModel> {
   const spec = options.model ?? 'embedded';
-  if ((ZOO_NAMES as readonly string[]).includes(spec)) return openZoo(spec, options);
-  if (spec.toLowerCase().endsWith('.h5')) {
+  const records = zooRecords(options.env);
+  if (spec.toLowerCase().endsWith('.h5')) return openKerasFile(spec, records, options);
+  const record = records.find((r) => r.name === spec);
+  if (record) return openZoo(record, options);
+  if (options.arch) {
     throw new ConvscopeError(
-      `reading Keras .h5 files is not supported in this version: ${spec}`,
-      'convert it with `tensorflowjs_converter --input_format keras` and pass the model.json',
+      `--arch applies to Keras .h5 weights files, not to ${spec}`,
+      'pass --model FILE.h5 --arch NAME, or leave --arch out',
     );
   }
   const location = spec === 'embedded' ? EMBEDDED_DIR : spec;
   const model = await loadLayersModel(location);
-  const labelsFile = isUrl(location)
+  const dir = isUrl(location)
     ? null
-    : path.join(location.endsWith('.json') ? path.dirname(location) : location, 'labels.json');
-  const labels = labelsFile ? await readLabels(labelsFile) : undefined;
-  return new VisModel(model, { name: spec, labels, input: inputOverrides(options) });
+    : location.endsWith('.json')
+      ? path.dirname(location)
+      : location;
+  const labels = dir ? await readLabels(path.join(dir, 'labels.json')) : undefined;
+  const meanImage = dir ? await readMeanImage(path.join(dir, 'mean.png'), model) : undefined;
+  return new VisModel(model, { name: spec, labels, meanImage, input: inputOverrides(options) });
 }

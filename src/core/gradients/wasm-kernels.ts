@@ -9,12 +9,49 @@
  *   all its gradients eagerly, so `tf.grad` through a LayersModel with separate `Activation`
  *   layers failed with "Kernel 'Conv2DBackpropFilter' not registered". We provide it, computed
  *   as a forward convolution.
+ * - `UnsortedSegmentSum` is missing on WASM; it is the gradient of `gather`, which the
+ *   rotation transform of activation maximization uses. A plain loop over the data suffices
+ *   (a few million additions per step at most).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dFilterGradient } from './conv2d-gradients.js';
 
 interface WasmBackend extends tf.KernelBackend {
   incRef(dataId: tf.DataId): void;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
+}
+
+/** out[s, ...] = sum of x[i, ...] over the i with segmentIds[i] = s (segmentIds 1-D). */
+function unsortedSegmentSumKernel({
+  inputs,
+  attrs,
+  backend,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+  backend: unknown;
+}): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const ids = inputs.segmentIds as tf.TensorInfo;
+  const numSegments = (attrs as { numSegments: number }).numSegments;
+  if (ids.shape.length !== 1 || ids.shape[0] !== x.shape[0]) {
+    throw new Error('UnsortedSegmentSum on wasm supports 1-D segment ids over the first axis');
+  }
+  const values = wasm.readSync(x.dataId) as Float32Array;
+  const segments = wasm.readSync(ids.dataId) as Int32Array;
+  const inner = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const output = wasm.makeOutput([numSegments, ...x.shape.slice(1)], x.dtype);
+  const out = wasm.typedArrayFromHeap(output);
+  out.fill(0);
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    if (s < 0 || s >= numSegments) continue;
+    const [from, to] = [i * inner, s * inner];
+    for (let j = 0; j < inner; j++) out[to + j] += values[from + j];
+  }
+  return output;
 }
 
 function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) {
@@ -78,6 +115,14 @@ export function patchWasmKernels(): void {
   stockIdentity ??= tf.getKernel('Identity', 'wasm');
   for (const name of ['Identity', 'Conv2DBackpropFilter']) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  }
+  // Not a speed-up but a missing kernel: it stays registered when the fast path is switched off.
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
+    tf.registerKernel({
+      kernelName: 'UnsortedSegmentSum',
+      backendName: 'wasm',
+      kernelFunc: unsortedSegmentSumKernel as unknown as tf.KernelFunc,
+    });
   }
   tf.registerKernel({
     kernelName: 'Identity',

@@ -18,6 +18,11 @@ export type ReluRule = (x: tf.Tensor) => tf.Tensor;
 
 export interface ForwardOptions {
   relu?: ReluRule;
+  /**
+   * Called with each computed layer's output; what it returns replaces that output downstream
+   * (e.g. `+ probe` to differentiate with respect to an intermediate layer, as Grad-CAM does).
+   */
+  tap?: (layer: string, output: tf.Tensor) => tf.Tensor;
 }
 
 /** Where a model's pre-softmax logits are: a layer's output, or its value before activation. */
@@ -133,7 +138,7 @@ export function forward(
       if (!needed.has(node.name)) continue;
       const inputs = node.inputs.length === 0 ? [input] : node.inputs.map((n) => outputs.get(n)!);
       const step = runLayer(node, inputs, relu);
-      outputs.set(node.name, step.output);
+      outputs.set(node.name, options.tap ? options.tap(node.name, step.output) : step.output);
       if (wantLogits && node.name === logits!.layer) {
         result[LOGITS] = logits!.preActivation ? (step.preActivation ?? step.output) : step.output;
       }

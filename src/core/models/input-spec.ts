@@ -26,6 +26,17 @@ export interface InputSpec {
 }
 
 const CAFFE_BGR_MEANS = [103.939, 116.779, 123.68];
+const TORCH_RGB_MEANS = [0.485, 0.456, 0.406];
+
+/**
+ * The data set's mean pixel in [0, 1] RGB (or gray) as far as the convention tells: the
+ * ImageNet means for caffe and torch preprocessing, mid grey otherwise.
+ */
+export function meanPixel(spec: InputSpec): number[] {
+  if (spec.preprocess === 'caffe') return [...CAFFE_BGR_MEANS].reverse().map((m) => m / 255);
+  if (spec.preprocess === 'torch') return TORCH_RGB_MEANS;
+  return new Array<number>(spec.channels).fill(0.5);
+}
 const TORCH_MEAN = [0.485, 0.456, 0.406];
 const TORCH_STD = [0.229, 0.224, 0.225];
 

@@ -10,7 +10,7 @@ import { ConvscopeError, listForMessage } from '../errors.js';
 import { useFastGradients } from '../gradients/register.js';
 import { LOGITS, forward, type ForwardOptions, type LogitsSource } from './forward.js';
 import { buildLayerGraph, type LayerNode } from './layer-graph.js';
-import { toModelInput, validateInputSpec, type InputSpec } from './input-spec.js';
+import { meanPixel, toModelInput, validateInputSpec, type InputSpec } from './input-spec.js';
 
 export interface VisModelOptions {
   /** Display name (e.g. `embedded`, `vgg16`, a path). */
@@ -19,6 +19,8 @@ export interface VisModelOptions {
   input?: Partial<InputSpec>;
   /** Class names, index-aligned with the model's output units. */
   labels?: string[];
+  /** The training data's mean image, HWC in [0, 1] (e.g. models/embedded/mean.png). */
+  meanImage?: Float32Array;
 }
 
 function findLogits(output: LayerNode): { source: LogitsSource; softmax: boolean } {
@@ -36,6 +38,8 @@ export class VisModel {
   readonly layers: LayerNode[];
   readonly input: InputSpec;
   readonly labels?: string[];
+  /** The training data's mean image, HWC in [0, 1] (the mean pixel when not given). */
+  readonly meanImage: Float32Array;
   /** True when the output is a softmax (logits are read before it). */
   readonly hasSoftmax: boolean;
   private readonly logitsSource: LogitsSource;
@@ -67,6 +71,15 @@ export class VisModel {
       preprocess: 'none',
       ...options.input,
     });
+    const pixels = this.input.height * this.input.width;
+    const mean = meanPixel(this.input);
+    if (options.meanImage && options.meanImage.length !== pixels * this.input.channels) {
+      throw new ConvscopeError(
+        `the mean image has ${options.meanImage.length} values; the model input has ${pixels * this.input.channels}`,
+      );
+    }
+    this.meanImage =
+      options.meanImage ?? Float32Array.from({ length: pixels * mean.length }, (_, i) => mean[i % mean.length]);
     this.layers = buildLayerGraph(model);
     this.byName = new Map(this.layers.map((n) => [n.name, n]));
     const { source, softmax } = findLogits(this.layers[this.layers.length - 1]);
@@ -106,10 +119,11 @@ export class VisModel {
 
   /**
    * Outputs of the named layers for images in [0, 1], in one forward pass that computes only
-   * what they need. Differentiable with respect to `images`.
+   * what they need (`LOGITS` names the pre-softmax logits). Differentiable with respect to
+   * `images`.
    */
   activations(images: tf.Tensor4D, layerNames: string[], options: ForwardOptions = {}): Record<string, tf.Tensor> {
-    for (const name of layerNames) this.layer(name);
+    for (const name of layerNames) if (name !== LOGITS) this.layer(name);
     return tf.tidy(() => forward(this.layers, this.toModelInput(images), layerNames, this.logitsSource, options));
   }
 

@@ -82,3 +82,16 @@ export function classSlug(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
 }
+
+/**
+ * The mean image of a split, values in [0, 1] (28 x 28). Activation maximization centres its
+ * pixel space on it (Yosinski et al. optimize the mean-subtracted image).
+ */
+export function meanImage(data: FashionMnist): Float32Array {
+  const pixels = FASHION_MNIST_SIZE * FASHION_MNIST_SIZE;
+  const sums = new Float64Array(pixels);
+  for (let i = 0; i < data.count; i++) {
+    for (let p = 0; p < pixels; p++) sums[p] += data.images[i * pixels + p];
+  }
+  return Float32Array.from(sums, (s) => s / data.count / 255);
+}

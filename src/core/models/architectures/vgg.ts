@@ -18,10 +18,16 @@ export interface VggOptions {
   size?: number;
   classes?: number;
   seed?: number;
+  /**
+   * Divides every conv's filters and the fc layers' units (default 1, Keras' sizes). A smaller
+   * model with the very same layer names and graph, for tests and benchmarks.
+   */
+  widthDivisor?: number;
 }
 
 export function buildVgg(variant: keyof typeof VGG_BLOCKS, options: VggOptions = {}): tf.LayersModel {
-  const { includeTop = true, size = 224, classes = 1000, seed } = options;
+  const { includeTop = true, size = 224, classes = 1000, seed, widthDivisor = 1 } = options;
+  const width = (units: number) => Math.max(1, Math.floor(units / widthDivisor));
   const init = (i: number) => (seed === undefined ? 'glorotUniform' : tf.initializers.glorotUniform({ seed: seed + i }));
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
   let x: tf.SymbolicTensor = input;
@@ -30,7 +36,7 @@ export function buildVgg(variant: keyof typeof VGG_BLOCKS, options: VggOptions =
     for (let c = 1; c <= convs; c++) {
       x = tf.layers
         .conv2d({
-          filters: BLOCK_FILTERS[b],
+          filters: width(BLOCK_FILTERS[b]),
           kernelSize: 3,
           padding: 'same',
           activation: 'relu',
@@ -43,8 +49,8 @@ export function buildVgg(variant: keyof typeof VGG_BLOCKS, options: VggOptions =
   });
   if (includeTop) {
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: 4096, activation: 'relu', name: 'fc1', kernelInitializer: init(layerIndex++) }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: 4096, activation: 'relu', name: 'fc2', kernelInitializer: init(layerIndex++) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: width(4096), activation: 'relu', name: 'fc1', kernelInitializer: init(layerIndex++) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: width(4096), activation: 'relu', name: 'fc2', kernelInitializer: init(layerIndex++) }).apply(x) as tf.SymbolicTensor;
     x = tf.layers
       .dense({ units: classes, activation: 'softmax', name: 'predictions', kernelInitializer: init(layerIndex++) })
       .apply(x) as tf.SymbolicTensor;

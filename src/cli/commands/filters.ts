@@ -1,0 +1,85 @@
+/**
+ * `convscope filters`: activation maximization of filters (channels) of a layer, one image
+ * per filter in one batch. With no `--layer`, the classic figure: the last conv layer of
+ * every block, 8 filters each, one row per layer.
+ */
+import type { Command } from 'commander';
+import { parseIndexSpec } from '../../core/methods/index-spec.js';
+import type { VisModel } from '../../core/models/vis-model.js';
+import { channel, neuron } from '../../core/objectives/objective.js';
+import type { VisualizeItem } from '../../node/visualize.js';
+import { action, setUp, withModelOptions } from '../common.js';
+import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
+
+interface FiltersOptions extends MaximizeCliOptions {
+  layer?: string;
+  filters?: string;
+  neuron?: boolean;
+}
+
+/** The last conv layer of each block (a conv followed, eventually, by a pooling layer). */
+export function lastConvOfEachBlock(model: VisModel): string[] {
+  const layers = model.layers;
+  const out: string[] = [];
+  let lastConv: string | null = null;
+  for (const node of layers) {
+    if (
+      node.kind === 'Conv2D' ||
+      node.kind === 'SeparableConv2D' ||
+      node.kind === 'DepthwiseConv2D'
+    ) {
+      lastConv = node.name;
+    } else if (/Pooling2D$/.test(node.kind) && lastConv) {
+      out.push(lastConv);
+      lastConv = null;
+    }
+  }
+  if (lastConv) out.push(lastConv);
+  return out;
+}
+
+function items(
+  model: VisModel,
+  layers: string[],
+  spec: string | undefined,
+  useNeuron: boolean,
+): VisualizeItem[] {
+  return layers.flatMap((layer) => {
+    const channels = model.layer(layer).channels ?? 0;
+    const indices = parseIndexSpec(
+      spec ?? (layers.length > 1 ? '0-7' : '0-15'),
+      channels,
+      'filter',
+      `layer '${layer}'`,
+    ).filter((k) => k < channels);
+    return indices.map((k) => ({
+      objective: useNeuron ? neuron(layer, k) : channel(layer, k),
+      index: k,
+      layer,
+      stem: `${layer}_${k}`,
+    }));
+  });
+}
+
+export function addFiltersCommand(program: Command): void {
+  const command = program
+    .command('filters')
+    .description('synthesize the image each filter responds to most (activation maximization)')
+    .option('--layer <name>', 'layer (default: the last conv of each block, 8 filters each)')
+    .option('--filters <spec>', 'filters: 0-7, 3,9,12 or all (default 0-15, or 0-7 per layer)')
+    .option('--neuron', 'maximize the center unit instead of the channel mean');
+  withMaximizeOptions(withModelOptions(command), 'filters-out').action(
+    action(async (options: FiltersOptions) => {
+      const { model, backend } = await setUp(options);
+      try {
+        const layers = options.layer
+          ? options.layer.split(',').map((l) => model.layer(l.trim()).name)
+          : lastConvOfEachBlock(model);
+        const list = items(model, layers, options.filters, Boolean(options.neuron));
+        await runMaximize(model, backend, list, options);
+      } finally {
+        model.dispose();
+      }
+    }),
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * `convscope maps --image IMG [--layer L,...] --out F.png`: the feature maps an image produces,
+ * one row (or more) of channel tiles per layer. Without --layer, the classic figure: the first
+ * conv of each block, channels 0-7. Smaller maps are upscaled to the largest so rows line up.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
+import { ConvscopeError } from '../../core/errors.js';
+import { featureMaps, firstConvOfEachBlock } from '../../core/methods/feature-maps.js';
+import { parseIndexSpec } from '../../core/methods/index-spec.js';
+import { solidRgba } from '../../core/image/rgba.js';
+import { upscale, writeGridPng, type GridTile } from '../../node/grid-png.js';
+import { loadImage, type Fit } from '../../node/images.js';
+import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { positiveInt } from './weights.js';
+
+interface MapsOptions extends GlobalOptions {
+  image: string;
+  layer?: string;
+  channels?: string;
+  normalize: string;
+  colormap: string;
+  columns?: string;
+  scale?: string;
+  fit: Fit;
+  out: string;
+}
+
+export function addMapsCommand(program: Command): void {
+  withModelOptions(
+    program
+      .command('maps')
+      .description('feature maps of an image at some layers, as an image grid')
+      .requiredOption('--image <file>', 'the input image')
+      .requiredOption('--out <file.png>', 'the grid PNG to write')
+      .option('--layer <names>', 'layers (comma-separated); default: first conv of each block')
+      .option(
+        '--channels <spec>',
+        'channels per layer: 0-7, 3,9,12 or all (default 0-7 without --layer, else all)',
+      )
+      .option('--normalize <how>', 'channel (each tile its own range) | layer', 'channel')
+      .option('--colormap <name>', 'gray | viridis', 'viridis')
+      .option('--columns <n>', 'tiles per row (default: up to 16)')
+      .option('--scale <n>', 'upscale factor of the largest maps (default: at least 64 px)')
+      .option('--fit <mode>', 'cover | fill | contain', 'cover'),
+  ).action(
+    action(async (options: MapsOptions) => {
+      if (!['channel', 'layer'].includes(options.normalize)) {
+        throw new ConvscopeError(
+          `unknown --normalize '${options.normalize}'`,
+          'use channel or layer',
+        );
+      }
+      if (!['gray', 'viridis'].includes(options.colormap)) {
+        throw new ConvscopeError(`unknown --colormap '${options.colormap}'`, 'use gray or viridis');
+      }
+      const columnsWanted = positiveInt(options.columns, '--columns');
+      const scale = positiveInt(options.scale, '--scale');
+      const { model } = await setUp(options);
+      const layers = options.layer
+        ? options.layer.split(',').map((n) => model.layer(n.trim()).name)
+        : firstConvOfEachBlock(model.layers);
+      const spec = options.channels ?? (options.layer ? 'all' : '0-7');
+      const channels = Object.fromEntries(
+        layers.map((name) => {
+          const count = model.layer(name).channels ?? 0;
+          const wanted = spec === '0-7' && !options.channels ? `0-${Math.min(7, count - 1)}` : spec;
+          return [name, parseIndexSpec(wanted, count, 'channel', `layer '${name}'`)];
+        }),
+      );
+      const pixels = await loadImage(options.image, model.input, options.fit);
+      const { height, width, channels: depth } = model.input;
+      const image = tf.tensor3d(pixels, [height, width, depth]);
+      const maps = await featureMaps(model, image, layers, {
+        channels,
+        normalize: options.normalize as 'channel' | 'layer',
+        colormap: options.colormap as 'gray' | 'viridis',
+      });
+      image.dispose();
+      const largest = Math.max(...maps.map((m) => Math.max(m.height, m.width)));
+      const most = Math.max(...maps.map((m) => m.channels.length));
+      const columns = columnsWanted ?? Math.min(16, most);
+      const tiles: GridTile[] = [];
+      const rowLabels: string[] = [];
+      for (const layer of maps) {
+        const factor = Math.max(1, Math.floor(largest / Math.max(layer.height, layer.width)));
+        const rows = Math.ceil(layer.channels.length / columns);
+        for (let i = 0; i < rows * columns; i++) {
+          const channel = layer.channels[i];
+          tiles.push(
+            channel
+              ? { image: upscale(channel.image, factor), label: String(channel.index) }
+              : { image: solidRgba(1, 1, [0, 0, 0, 0]) },
+          );
+        }
+        rowLabels.push(layer.name, ...Array<string>(rows - 1).fill(''));
+      }
+      await writeGridPng(options.out, tiles, {
+        columns,
+        rowLabels,
+        scale,
+        title: `feature maps (${options.normalize} normalization)`,
+      });
+      if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
+      if (options.json) {
+        printJson({
+          image: options.image,
+          layers: maps.map((m) => ({
+            name: m.name,
+            shape: [m.height, m.width],
+            channels: m.channels.map(({ index, mean, min, max }) => ({ index, mean, min, max })),
+          })),
+          out: options.out,
+        });
+      }
+      model.dispose();
+    }),
+  );
+}

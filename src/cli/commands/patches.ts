@@ -1,0 +1,114 @@
+/**
+ * `convscope patches --images DIR --layer L --out DIR`: the top-k dataset patches of each channel
+ * (Zeiler & Fergus), cropped to the receptive field of the strongest unit, optionally with the
+ * deconvnet projection beside each patch (--deconv). The scan is saved in DIR/patches-index.json
+ * and resumed or reused by later runs; undecodable images are skipped and listed.
+ */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { ConvscopeError } from '../../core/errors.js';
+import { parseIndexSpec } from '../../core/methods/index-spec.js';
+import { writeBytesAtomic } from '../../node/atomic-write.js';
+import { expandImagePaths, type Fit } from '../../node/images.js';
+import { renderPatches } from '../../node/patches-render.js';
+import { scanPatches } from '../../node/patches-scan.js';
+import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { startProgress } from '../progress.js';
+import { positiveInt } from './weights.js';
+
+interface PatchesOptions extends GlobalOptions {
+  images: string[];
+  layer: string;
+  filters: string;
+  top: string;
+  deconv?: boolean;
+  batch: string;
+  fit: Fit;
+  rescan?: boolean;
+  out: string;
+}
+
+export function addPatchesCommand(program: Command): void {
+  withModelOptions(
+    program
+      .command('patches')
+      .description('top-k dataset patches per channel (receptive-field crops)')
+      .requiredOption('--images <path...>', 'image folders or files to scan')
+      .requiredOption('--layer <names>', 'conv or pooling layers (comma-separated)')
+      .requiredOption('--out <dir>', 'output folder (grids, patches, manifest.json, scan index)')
+      .option('--filters <spec>', 'channels to show: 0-7, 3,9,12 or all', 'all')
+      .option('--top <k>', 'patches per channel', '9')
+      .option('--deconv', 'also the deconvnet projection beside each patch')
+      .option('--batch <n>', 'images per forward pass', '32')
+      .option('--fit <mode>', 'cover | fill | contain', 'cover')
+      .option('--rescan', 'ignore a saved scan index'),
+  ).action(
+    action(async (options: PatchesOptions) => {
+      const k = positiveInt(options.top, '--top')!;
+      const batch = positiveInt(options.batch, '--batch');
+      const files = await expandImagePaths(options.images);
+      const { model } = await setUp(options);
+      const layers = options.layer.split(',').map((n) => model.layer(n.trim()).name);
+      const filtersOf = (name: string) =>
+        parseIndexSpec(
+          options.filters,
+          model.layer(name).channels ?? 0,
+          'channel',
+          `layer '${name}'`,
+        );
+      for (const name of layers) filtersOf(name);
+      const indexFile = path.join(options.out, 'patches-index.json');
+      const bar = startProgress(files.length, 'images', options.quiet);
+      const scan = await scanPatches(model, files, layers, {
+        k,
+        batch,
+        fit: options.fit,
+        indexFile: options.rescan ? undefined : indexFile,
+        onProgress: (done) => bar.update(done),
+      });
+      bar.stop();
+      if (options.rescan) await writeBytesAtomic(indexFile, JSON.stringify(scan.index));
+      const { index } = scan;
+      const rate = scan.scannedNow / Math.max(scan.seconds, 1e-6);
+      if (!options.quiet) {
+        process.stderr.write(
+          scan.scannedNow > 0
+            ? `scanned ${scan.scannedNow} images in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s)\n`
+            : `reused the saved scan in ${indexFile}\n`,
+        );
+        for (const s of index.skipped) process.stderr.write(`skipped ${s.file}: ${s.error}\n`);
+      }
+      const results = [];
+      for (const layer of layers) {
+        const rendered = await renderPatches(model, index, layer, {
+          filters: filtersOf(layer),
+          k,
+          outDir: options.out,
+          deconv: options.deconv,
+          fit: options.fit,
+        });
+        if (!options.quiet) process.stderr.write(`wrote ${rendered.grid}\n`);
+        results.push({
+          layer,
+          images: options.images.length === 1 ? options.images[0] : options.images,
+          scanned: index.files.length - index.skipped.length,
+          skipped: index.skipped,
+          seconds: scan.seconds,
+          imagesPerSecond: scan.scannedNow > 0 ? rate : null,
+          grid: rendered.grid,
+          filters: rendered.filters,
+        });
+      }
+      const manifest = results.length === 1 ? results[0] : results;
+      await writeBytesAtomic(
+        path.join(options.out, 'manifest.json'),
+        JSON.stringify(manifest, null, 2),
+      );
+      if (options.json) printJson(manifest);
+      model.dispose();
+      if (index.files.length === index.skipped.length) {
+        throw new ConvscopeError('no image could be decoded', 'check the --images paths');
+      }
+    }),
+  );
+}

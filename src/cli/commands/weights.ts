@@ -1,0 +1,102 @@
+/**
+ * `convscope weights --layer L --out F.png`: the kernels of a conv layer as a labeled grid.
+ * First-layer (gray or RGB) kernels are one tile per filter; deeper kernels one row per filter
+ * with a tile per input channel (or one mean tile per filter with --input-channels mean).
+ */
+import type { Command } from 'commander';
+import { ConvscopeError } from '../../core/errors.js';
+import { parseIndexSpec } from '../../core/methods/index-spec.js';
+import { filterWeights, type InputChannelMode } from '../../core/methods/weights.js';
+import { writeGridPng } from '../../node/grid-png.js';
+import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+
+interface WeightsOptions extends GlobalOptions {
+  layer: string;
+  out: string;
+  filters: string;
+  sharedScale?: boolean;
+  inputChannels: string;
+  scale?: string;
+  columns?: string;
+}
+
+const MODES = ['auto', 'rgb', 'slices', 'mean'];
+
+/** A positive integer option, or undefined when absent. */
+export function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ConvscopeError(`${flag} must be a positive integer, got '${value}'`);
+  }
+  return n;
+}
+
+export function addWeightsCommand(program: Command): void {
+  withModelOptions(
+    program
+      .command('weights')
+      .description('filter kernels of a conv layer as an image grid')
+      .requiredOption('--layer <name>', 'a Conv2D layer (see `convscope layers`)')
+      .requiredOption('--out <file.png>', 'the grid PNG to write')
+      .option('--filters <spec>', 'filters to show: 0-7, 3,9,12 or all', 'all')
+      .option('--shared-scale', 'one min-max range for the whole layer (default: per filter)')
+      .option('--input-channels <mode>', 'auto | rgb | slices | mean', 'auto')
+      .option('--scale <n>', 'upscale factor of each tile (default: tiles at least 64 px)')
+      .option('--columns <n>', 'tiles per row (rgb and mean tiles)'),
+  ).action(
+    action(async (options: WeightsOptions) => {
+      if (!MODES.includes(options.inputChannels)) {
+        throw new ConvscopeError(
+          `unknown --input-channels '${options.inputChannels}'`,
+          `use one of: ${MODES.join(', ')}`,
+        );
+      }
+      const scale = positiveInt(options.scale, '--scale');
+      const columns = positiveInt(options.columns, '--columns');
+      const { model } = await setUp(options);
+      const node = model.layer(options.layer);
+      const filters = parseIndexSpec(
+        options.filters,
+        node.channels ?? 0,
+        'filter',
+        `layer '${node.name}'`,
+      );
+      const result = await filterWeights(model, options.layer, {
+        filters,
+        sharedScale: options.sharedScale,
+        inputChannels: options.inputChannels as InputChannelMode,
+      });
+      const [kh, kw, cin] = result.kernelShape;
+      const title = `${options.layer}: ${kh}x${kw} kernels, ${filters.length} filters${result.mode === 'slices' ? `, ${cin} input channels per row` : ''}`;
+      if (result.mode === 'slices') {
+        await writeGridPng(
+          options.out,
+          result.tiles.map((t) => ({ image: t.image })),
+          { columns: cin, scale: scale ?? 6, gap: 2, title, rowLabels: filters.map((f) => `${f}`) },
+        );
+      } else {
+        await writeGridPng(
+          options.out,
+          result.tiles.map((t) => ({ image: t.image, label: String(t.filter) })),
+          {
+            columns: columns ?? Math.min(16, Math.ceil(Math.sqrt(filters.length * 2))),
+            scale,
+            title,
+          },
+        );
+      }
+      if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
+      if (options.json) {
+        printJson({
+          layer: options.layer,
+          kernelShape: result.kernelShape,
+          mode: result.mode,
+          filters: result.ranges.map((r) => ({ index: r.filter, min: r.min, max: r.max })),
+          out: options.out,
+        });
+      }
+      model.dispose();
+    }),
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * What `filters` and `classes` share: the `--preset` flag and one flag per overridable
+ * setting (generated from SETTING_OPTIONS, so the CLI cannot drift from the presets), the
+ * `--history`/`--out` flags, the progress bar over steps, and the run itself.
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConvscopeError } from '../core/errors.js';
+import type { VisModel } from '../core/models/vis-model.js';
+import { DEFAULT_PRESET, PRESETS, getPreset } from '../core/optimize/presets.js';
+import { SETTING_OPTIONS, applyOverrides, kebab } from '../core/optimize/setting-options.js';
+import { PACKAGE_ROOT } from '../node/open-model.js';
+import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
+import { printJson, type GlobalOptions } from './common.js';
+import { startProgress } from './progress.js';
+
+export interface MaximizeCliOptions extends GlobalOptions {
+  preset: string;
+  history?: string;
+  out: string;
+  [setting: string]: unknown;
+}
+
+/** Adds --preset, every setting flag, --history and --out. */
+export function withMaximizeOptions(
+  command: Command,
+  defaultOut: string,
+  defaultPreset: string | null = DEFAULT_PRESET,
+): Command {
+  const presets = `settings preset: ${PRESETS.map((p) => p.name).join(', ')}`;
+  command
+    .option(
+      '--preset <name>',
+      defaultPreset ? presets : `${presets} (default: mean-prior for gray models, lucid for RGB)`,
+      defaultPreset ?? undefined,
+    )
+    .option('--history <k>', 'also write the image of every k-th step (history/ and a strip)')
+    .option('--out <dir>', 'output folder', defaultOut);
+  for (const option of SETTING_OPTIONS) {
+    const choices = option.choices ? ` (${option.choices.join(' | ')})` : '';
+    command.option(
+      `--${kebab(option.key)} <value>`,
+      `${option.description}${choices}; default from the preset`,
+    );
+  }
+  return command;
+}
+
+function toolName(): string {
+  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  return `${pkg.name}@${pkg.version}`;
+}
+
+/** Runs the items with the preset and overrides of `options`, with a progress bar. */
+export async function runMaximize(
+  model: VisModel,
+  backend: string,
+  items: VisualizeItem[],
+  options: MaximizeCliOptions,
+  withProbability = false,
+): Promise<Manifest> {
+  const preset = getPreset(options.preset);
+  const overrides = Object.fromEntries(
+    SETTING_OPTIONS.map((o) => [o.key, options[o.key] as string | undefined]),
+  );
+  const settings = applyOverrides(preset.settings, overrides);
+  const history = options.history === undefined ? 0 : Number(options.history);
+  if (!Number.isInteger(history) || history < 0) {
+    throw new ConvscopeError(`--history must be a positive integer, got '${options.history}'`);
+  }
+  const seed = options.seed === undefined ? 0 : Number(options.seed);
+  if (!Number.isInteger(seed))
+    throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
+  const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  try {
+    const manifest = await visualize({
+      model,
+      items,
+      settings,
+      preset: preset.name,
+      seed,
+      backend,
+      tool: toolName(),
+      outDir: options.out,
+      history,
+      signal: controller.signal,
+      withProbability,
+      onFrame: (frame) =>
+        bar.update(frame.step, {
+          score: (frame.scores.reduce((a, b) => a + b, 0) / frame.scores.length).toPrecision(3),
+        }),
+    });
+    bar.stop();
+    if (options.json) printJson(manifest);
+    else {
+      const where = path.join(options.out, manifest.grid);
+      process.stdout.write(
+        `${manifest.items.length} images, ${manifest.steps} steps in ${manifest.seconds.toFixed(1)} s` +
+          `${manifest.aborted ? ' (stopped early)' : ''}: ${where}\n`,
+      );
+    }
+    return manifest;
+  } finally {
+    bar.stop();
+    process.removeListener('SIGINT', stop);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Pictures of attributions, the way their papers show them: signed projections (deconvnet,
+ * guided backprop) centered at mid-gray, zero gray, scaled by the largest magnitude;
+ * magnitude maps (saliency, SmoothGrad) as max over channels of |value| through viridis; and
+ * Grad-CAM as a heat overlay on the image.
+ */
+import { heatOverlay, applyColormap } from '../image/colormap.js';
+import { normalizeSigned } from '../image/normalize.js';
+import { rgbaFromFloats, type RgbaImage } from '../image/rgba.js';
+import type { Attribution } from './attribution.js';
+
+/** max over channels of |v| per pixel, divided by the largest such value. */
+export function magnitude(values: ArrayLike<number>, channels: number): Float64Array {
+  const out = new Float64Array(values.length / channels);
+  let largest = 0;
+  for (let p = 0; p < out.length; p++) {
+    for (let c = 0; c < channels; c++)
+      out[p] = Math.max(out[p], Math.abs(values[p * channels + c]));
+    largest = Math.max(largest, out[p]);
+  }
+  if (largest > 0) for (let p = 0; p < out.length; p++) out[p] /= largest;
+  return out;
+}
+
+/**
+ * The picture of an attribution. `input` (the image as the model saw it) is needed for
+ * Grad-CAM's overlay.
+ *
+ * @example const picture = attributionImage(await attribute(model, image, 'guided', target), input);
+ */
+export function attributionImage(attribution: Attribution, input?: RgbaImage): RgbaImage {
+  const [height, width, channels] = attribution.shape;
+  const { values } = attribution;
+  switch (attribution.method) {
+    case 'deconvnet':
+    case 'guided':
+      return rgbaFromFloats(normalizeSigned(values), width, height, channels);
+    case 'saliency':
+    case 'smoothgrad':
+      return applyColormap(magnitude(values, channels), width, height);
+    case 'gradcam': {
+      const heat = attribution.max > 0 ? values.map((v) => v / attribution.max) : values;
+      if (!input) return applyColormap(heat, width, height);
+      return heatOverlay(input, heat);
+    }
+  }
+}

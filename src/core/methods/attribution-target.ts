@@ -1,0 +1,100 @@
+/**
+ * What an attribution explains: a unit (one channel of a layer, seeded with its whole
+ * activation map or a one-hot at one position) or a class (its pre-softmax logit). A target
+ * becomes a scalar objective whose gradient is the seed of the backward pass: for the whole
+ * map, objective = 0.5 * sum(A_k^2), whose gradient with respect to A_k is A_k itself (the
+ * seed Zeiler & Fergus use); for a position, objective = A_k[y, x] (a one-hot seed).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
+import type { ForwardOptions } from '../models/forward.js';
+import type { VisModel } from '../models/vis-model.js';
+
+export type AttributionTarget =
+  | {
+      kind: 'unit';
+      layer: string;
+      filter: number;
+      /** One-hot seed at [y, x], or at the image's strongest location ('max'); absent: whole map. */
+      position?: [number, number] | 'max';
+    }
+  | { kind: 'class'; index: number };
+
+/** A target with its position resolved ([y, x] or none). */
+export type ResolvedTarget =
+  | { kind: 'unit'; layer: string; filter: number; position?: [number, number] }
+  | { kind: 'class'; index: number };
+
+/** Checks a target against the model and resolves `position: 'max'` on `images` (first image). */
+export async function resolveTarget(
+  model: VisModel,
+  images: tf.Tensor4D,
+  target: AttributionTarget,
+): Promise<ResolvedTarget> {
+  if (target.kind === 'class') {
+    model.classIndex(target.index);
+    return target;
+  }
+  const node = model.layer(target.layer);
+  const channels = node.channels ?? 0;
+  if (!Number.isInteger(target.filter) || target.filter < 0 || target.filter >= channels) {
+    throw new ConvscopeError(
+      `filter ${target.filter} is out of range; layer '${target.layer}' has ${channels} channels (0-${channels - 1})`,
+    );
+  }
+  if (target.position === undefined || !node.spatial) {
+    return { kind: 'unit', layer: target.layer, filter: target.filter };
+  }
+  const [height, width] = node.outputShape as number[];
+  if (target.position !== 'max') {
+    const [y, x] = target.position;
+    if (!(y >= 0 && y < height && x >= 0 && x < width)) {
+      throw new ConvscopeError(
+        `position ${y},${x} is outside layer '${target.layer}' (${height}x${width})`,
+      );
+    }
+    return { ...target, position: [y, x] };
+  }
+  const argmax = tf.tidy(() => {
+    const map = model.activations(images.slice(0, 1), [target.layer])[target.layer];
+    const channel = tf.gather(map, [target.filter], 3).reshape([-1]);
+    return tf.argMax(channel);
+  });
+  const flat = (await argmax.data())[0];
+  argmax.dispose();
+  return { ...target, position: [Math.floor(flat / width), flat % width] };
+}
+
+/**
+ * The scalar objective of a resolved target on a batch (summed over the batch, so each image
+ * gets its own gradient). Run inside `tf.grad`.
+ */
+export function targetObjective(
+  model: VisModel,
+  images: tf.Tensor4D,
+  target: ResolvedTarget,
+  options: ForwardOptions = {},
+): tf.Scalar {
+  if (target.kind === 'class') {
+    return tf.sum(tf.gather(model.logits(images, options), [target.index], 1));
+  }
+  const output = model.activations(images, [target.layer], options)[target.layer];
+  const channel = tf.gather(output, [target.filter], output.rank - 1);
+  if (!target.position) return tf.mul(0.5, tf.sum(tf.square(channel)));
+  const [y, x] = target.position;
+  return tf.sum(tf.slice(channel, [0, y, x, 0], [-1, 1, 1, 1]));
+}
+
+/** True when `ancestor` is `layer` or feeds it (directly or not). */
+export function feeds(model: VisModel, ancestor: string, layer: string): boolean {
+  const stack = [layer];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (name === ancestor) return true;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    stack.push(...model.layer(name).inputs);
+  }
+  return false;
+}

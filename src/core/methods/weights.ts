@@ -1,0 +1,119 @@
+/**
+ * Filter weights as pictures: the kernels of a convolution layer, each normalized to [0, 1]
+ * for display. First-layer kernels (1 or 3 input channels) are one gray or RGB tile per
+ * filter; deeper kernels are one gray tile per (filter, input channel) slice, or the mean over
+ * input channels. Min-max normalization is per filter by default (every slice of a filter on
+ * the same scale) or shared across the layer.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
+import { minMax, normalizeMinMax } from '../image/normalize.js';
+import { rgbaFromFloats, type RgbaImage } from '../image/rgba.js';
+import type { VisModel } from '../models/vis-model.js';
+
+/** How input channels become tiles: auto = rgb for 1 or 3 inputs, else slices. */
+export type InputChannelMode = 'auto' | 'rgb' | 'slices' | 'mean';
+
+export interface FilterWeightsOptions {
+  /** Filters to show (default all). */
+  filters?: number[];
+  /** One min-max range for the whole layer instead of one per filter. */
+  sharedScale?: boolean;
+  inputChannels?: InputChannelMode;
+}
+
+export interface WeightTile {
+  filter: number;
+  /** The input channel of a slice (absent for rgb and mean tiles). */
+  inputChannel?: number;
+  image: RgbaImage;
+}
+
+export interface FilterWeights {
+  layer: string;
+  /** [height, width, inputChannels, filters] (HWIO). */
+  kernelShape: [number, number, number, number];
+  mode: Exclude<InputChannelMode, 'auto'>;
+  /** Tiles in filter order (slices of one filter together, in input-channel order). */
+  tiles: WeightTile[];
+  /** Raw min and max per shown filter. */
+  ranges: { filter: number; min: number; max: number }[];
+}
+
+/** The HWIO kernel of a Conv2D layer as a tensor (owned by the layer: do not dispose). */
+function kernelOf(model: VisModel, layerName: string): tf.Tensor4D {
+  const node = model.layer(layerName);
+  const kernel = (node.layer as unknown as { kernel?: { read(): tf.Tensor } }).kernel;
+  if (node.kind !== 'Conv2D' || !kernel) {
+    const convs = model.layers.filter((l) => l.kind === 'Conv2D').map((l) => l.name);
+    throw new ConvscopeError(
+      `layer '${layerName}' (${node.kind}) has no convolution kernel`,
+      `choose a Conv2D layer: ${convs.join(', ')}`,
+    );
+  }
+  return kernel.read() as tf.Tensor4D;
+}
+
+/**
+ * The kernels of a Conv2D layer as normalized tiles.
+ *
+ * @example const { tiles } = await filterWeights(model, 'block1_conv1');
+ */
+export async function filterWeights(
+  model: VisModel,
+  layerName: string,
+  options: FilterWeightsOptions = {},
+): Promise<FilterWeights> {
+  const kernel = kernelOf(model, layerName);
+  const [kh, kw, cin, cout] = kernel.shape;
+  const values = await kernel.data();
+  const filters = options.filters ?? Array.from({ length: cout }, (_, i) => i);
+  for (const f of filters) {
+    if (!Number.isInteger(f) || f < 0 || f >= cout) {
+      throw new ConvscopeError(
+        `filter ${f} is out of range; layer '${layerName}' has ${cout} filters (0-${cout - 1})`,
+      );
+    }
+  }
+  let mode = options.inputChannels ?? 'auto';
+  if (mode === 'auto') mode = cin === 1 || cin === 3 ? 'rgb' : 'slices';
+  if (mode === 'rgb' && cin !== 1 && cin !== 3) {
+    throw new ConvscopeError(
+      `layer '${layerName}' has ${cin} input channels; rgb tiles need 1 or 3`,
+      'use slices or mean',
+    );
+  }
+  // HWC values of one filter: kernel[y][x][c][f].
+  const filterValues = (f: number) => {
+    const out = new Float64Array(kh * kw * cin);
+    for (let i = 0; i < kh * kw * cin; i++) out[i] = values[i * cout + f];
+    return out;
+  };
+  const shared = options.sharedScale ? minMax(values) : undefined;
+  const tiles: WeightTile[] = [];
+  const ranges: FilterWeights['ranges'] = [];
+  for (const f of filters) {
+    const raw = filterValues(f);
+    ranges.push({ filter: f, ...minMax(raw) });
+    if (mode === 'mean') {
+      const mean = new Float64Array(kh * kw);
+      for (let p = 0; p < kh * kw; p++) {
+        for (let c = 0; c < cin; c++) mean[p] += raw[p * cin + c] / cin;
+      }
+      const range = shared ?? minMax(mean);
+      tiles.push({ filter: f, image: rgbaFromFloats(normalizeMinMax(mean, range), kw, kh, 1) });
+      continue;
+    }
+    const normalized = normalizeMinMax(raw, shared ?? minMax(raw));
+    if (mode === 'rgb') {
+      tiles.push({ filter: f, image: rgbaFromFloats(normalized, kw, kh, cin) });
+      continue;
+    }
+    for (let c = 0; c < cin; c++) {
+      const slice = new Float64Array(kh * kw);
+      for (let p = 0; p < kh * kw; p++) slice[p] = normalized[p * cin + c];
+      tiles.push({ filter: f, inputChannel: c, image: rgbaFromFloats(slice, kw, kh, 1) });
+    }
+  }
+  return { layer: layerName, kernelShape: [kh, kw, cin, cout], mode, tiles, ranges };
+}

@@ -1,0 +1,198 @@
+/**
+ * Objectives: what activation maximization climbs. An objective names the layers it reads and
+ * scores a batch of images from their activations, one value per image, so N objectives can
+ * be optimized at once with one image each. Constructors follow Lucid's vocabulary (channel,
+ * neuron, class logit, deepdream, diversity) and compose with `sum`, `scale` and `negate`.
+ * Objectives are plain data plus a score function; `checkObjective` validates them against a
+ * model with errors that list what is valid.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
+import { LOGITS } from '../models/forward.js';
+import type { VisModel } from '../models/vis-model.js';
+
+/** Activations by layer name (plus `LOGITS`), as `VisModel.activations` returns them. */
+export type Activations = Record<string, tf.Tensor>;
+
+/** A unit the objective targets, for validation and manifests. */
+export interface ObjectiveTarget {
+  layer: string;
+  /** Channel (or class) index. */
+  index?: number;
+  /** Spatial position for a neuron. */
+  position?: [number, number];
+}
+
+export interface Objective {
+  /** Human-readable, e.g. `channel block3_conv1:5`. */
+  readonly description: string;
+  /** Layers (or `LOGITS`) the score reads. */
+  readonly layers: string[];
+  readonly targets: ObjectiveTarget[];
+  /** One score per image: [batch]. */
+  score(activations: Activations): tf.Tensor1D;
+}
+
+function read(activations: Activations, layer: string): tf.Tensor {
+  const value = activations[layer];
+  if (!value) throw new Error(`activations of '${layer}' were not computed`);
+  return value;
+}
+
+/** The values of channel `k` per image: [batch, ...spatial]. */
+function channelOf(activations: Activations, layer: string, k: number): tf.Tensor {
+  const value = read(activations, layer);
+  const begin = new Array<number>(value.rank).fill(0);
+  const size = [...value.shape];
+  begin[value.rank - 1] = k;
+  size[value.rank - 1] = 1;
+  return tf.slice(value, begin, size);
+}
+
+const meanPerImage = (t: tf.Tensor): tf.Tensor1D =>
+  t.rank === 1
+    ? (t as tf.Tensor1D)
+    : (tf.mean(t, [...Array(t.rank).keys()].slice(1)) as tf.Tensor1D);
+
+/**
+ * Mean of channel `k` of `layer` over its map (Lucid's `channel`); for a dense layer, the unit.
+ * @example channel('block3_conv1', 5)
+ */
+export function channel(layer: string, k: number): Objective {
+  return {
+    description: `channel ${layer}:${k}`,
+    layers: [layer],
+    targets: [{ layer, index: k }],
+    score: (activations) => meanPerImage(channelOf(activations, layer, k)),
+  };
+}
+
+/**
+ * Channel `k` at one position (default: the center of the map).
+ * @example neuron('block5_conv3', 12) // center unit
+ */
+export function neuron(layer: string, k: number, y?: number, x?: number): Objective {
+  const position = y === undefined || x === undefined ? undefined : ([y, x] as [number, number]);
+  return {
+    description: `neuron ${layer}:${k}${position ? ` at (${y}, ${x})` : ' at the center'}`,
+    layers: [layer],
+    targets: [{ layer, index: k, position }],
+    score: (activations) => {
+      const values = channelOf(activations, layer, k);
+      if (values.rank !== 4) return meanPerImage(values);
+      const [, h, w] = values.shape;
+      const [py, px] = position ?? [Math.floor((h - 1) / 2), Math.floor((w - 1) / 2)];
+      return tf.reshape(tf.slice(values, [0, py, px, 0], [-1, 1, 1, 1]), [-1]) as tf.Tensor1D;
+    },
+  };
+}
+
+/**
+ * The pre-softmax score of class `k` (never the probability: its gradient also pushes the
+ * other classes down, which gives worse images).
+ * @example classLogit(281)
+ */
+export function classLogit(k: number, label?: string): Objective {
+  return {
+    description: `class logit ${k}${label ? ` (${label})` : ''}`,
+    layers: [LOGITS],
+    targets: [{ layer: LOGITS, index: k }],
+    score: (activations) => meanPerImage(channelOf(activations, LOGITS, k)),
+  };
+}
+
+/**
+ * DeepDream: the mean square of a whole layer, which amplifies whatever the layer already
+ * sees in the image (start from a photo).
+ */
+export function deepdream(layer: string): Objective {
+  return {
+    description: `deepdream ${layer}`,
+    layers: [layer],
+    targets: [{ layer }],
+    score: (activations) => meanPerImage(tf.square(read(activations, layer))),
+  };
+}
+
+/**
+ * Diversity across the batch (Lucid): minus the mean pairwise cosine similarity of the
+ * images' Gram matrices at `layer`; added (scaled) to a channel objective so that a batch
+ * of images for one unit shows different facets. The same value for every image.
+ */
+export function diversity(layer: string): Objective {
+  return {
+    description: `diversity ${layer}`,
+    layers: [layer],
+    targets: [{ layer }],
+    score: (activations) => {
+      const value = read(activations, layer);
+      const batch = value.shape[0];
+      if (batch < 2) return tf.zeros([batch]) as tf.Tensor1D;
+      const channels = value.shape[value.rank - 1];
+      const flat = tf.reshape(value, [batch, -1, channels]);
+      const gram = tf.reshape(tf.matMul(flat, flat, true, false), [batch, -1]);
+      const unit = tf.div(gram, tf.add(tf.norm(gram, 'euclidean', 1, true), 1e-8));
+      const similarity = tf.matMul(unit, unit, false, true);
+      const offDiagonal = tf.sub(tf.sum(similarity), tf.sum(tf.mul(similarity, tf.eye(batch))));
+      const mean = tf.div(offDiagonal, batch * (batch - 1));
+      return tf.mul(tf.neg(mean), tf.ones([batch])) as tf.Tensor1D;
+    },
+  };
+}
+
+/** The sum of objectives. */
+export function sum(...objectives: Objective[]): Objective {
+  return {
+    description: objectives.map((o) => o.description).join(' + '),
+    layers: [...new Set(objectives.flatMap((o) => o.layers))],
+    targets: objectives.flatMap((o) => o.targets),
+    score: (activations) => tf.addN(objectives.map((o) => o.score(activations))) as tf.Tensor1D,
+  };
+}
+
+/** `factor` times an objective. */
+export function scale(objective: Objective, factor: number): Objective {
+  return {
+    ...objective,
+    description: `${factor} * (${objective.description})`,
+    score: (activations) => tf.mul(objective.score(activations), factor),
+  };
+}
+
+/** Minimizes instead (e.g. the image a unit responds to least). */
+export function negate(objective: Objective): Objective {
+  return {
+    ...objective,
+    description: `-(${objective.description})`,
+    score: (activations) => tf.neg(objective.score(activations)),
+  };
+}
+
+/**
+ * Checks every target of `objective` against the model: the layer exists (the error lists
+ * the layers), the index is below its channel count, the position lies inside the map.
+ */
+export function checkObjective(model: VisModel, objective: Objective): void {
+  for (const { layer, index, position } of objective.targets) {
+    if (layer === LOGITS) {
+      if (index !== undefined) model.classIndex(index);
+      continue;
+    }
+    const node = model.layer(layer);
+    const channels = node.channels ?? 0;
+    if (index !== undefined && (!Number.isInteger(index) || index < 0 || index >= channels)) {
+      throw new ConvscopeError(
+        `filter ${index} is out of range for layer '${layer}', which has ${channels} channels (0-${channels - 1})`,
+      );
+    }
+    if (position && node.spatial) {
+      const [h, w] = node.outputShape as number[];
+      const [y, x] = position;
+      if (y < 0 || x < 0 || y >= h || x >= w) {
+        throw new ConvscopeError(
+          `position (${y}, ${x}) is outside the ${h}x${w} map of '${layer}'`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The activation-maximization loop: an async generator that optimizes one image per
+ * objective, all in one batch, and yields a frame every few steps (step, images, objective
+ * values), so a progress bar and a live web view consume the same stream. It does no I/O,
+ * honours an AbortSignal (the run ends early with what it has), is deterministic for a seed
+ * and backend, keeps each image's best iterate, and frees every tensor it made.
+ *
+ * One step: image = parameterization.image(); transformed copy (random, seeded) resized to
+ * the model input; objective of each image minus penalties; gradients of the variables;
+ * step rule; Yosinski's post-step image operations; projection to the valid range.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
+import type { VisModel } from '../models/vis-model.js';
+import { checkObjective, type Activations, type Objective } from '../objectives/objective.js';
+import { createParameterization } from './create-parameterization.js';
+import { penalty } from '../regularizers/penalties.js';
+import { applyYosinski, usesYosinski } from '../regularizers/yosinski.js';
+import { compose, fromSpec, standardTransforms } from '../transforms/transforms.js';
+import { redirectedRelu } from './redirected-relu.js';
+import { createRng } from './rng.js';
+import type { OptimizationSettings } from './settings.js';
+import { createStepRule, type StepRuleSpec } from './step-rules.js';
+
+/** The part of an AbortSignal the loop reads (core has no DOM or Node types). */
+export interface StopSignal {
+  readonly aborted: boolean;
+}
+
+export interface MaximizeOptions {
+  seed?: number;
+  signal?: StopSignal;
+  /**
+   * Awaited after every step, so timers, I/O and abort handlers of the host get a turn
+   * (Node: setImmediate; browsers: a message channel). Default: a microtask only.
+   */
+  yieldControl?: () => Promise<void>;
+  /** Yield a frame every this many steps (and after the last). Default: steps / 32. */
+  frameEvery?: number;
+  /** Keep the images of every k-th step in the result's history (0: none). */
+  history?: number;
+  /** Start from these images (pixel parameterization), [1 or N, h, w, c] in [0, 1]. */
+  init?: tf.Tensor4D;
+}
+
+export interface ImageBatch {
+  /** [batch, height, width, channels] values in [0, 1], row-major. */
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
+
+export interface HistoryFrame {
+  step: number;
+  images: ImageBatch;
+  /** Objective per image, measured without transforms. */
+  scores: number[];
+}
+
+export interface MaximizeResult {
+  /** The best iterate of each image. */
+  best: ImageBatch;
+  initial: number[];
+  final: number[];
+  bestScores: number[];
+  bestSteps: number[];
+  history: HistoryFrame[];
+  steps: number;
+  aborted: boolean;
+  seconds: number;
+}
+
+export interface Frame {
+  step: number;
+  steps: number;
+  /** The current images. */
+  images: ImageBatch;
+  /** Objective per image on the current images, without transforms. */
+  scores: number[];
+  /** Present on the last frame. */
+  result?: MaximizeResult;
+}
+
+async function toBatch(images: tf.Tensor4D): Promise<ImageBatch> {
+  return { data: (await images.data()) as Float32Array, shape: images.shape };
+}
+
+/** Objective of image i for objective i: [batch]. */
+function itemScores(objectives: Objective[], activations: Activations): tf.Tensor1D {
+  if (objectives.length === 1) return objectives[0].score(activations);
+  return tf.concat(
+    objectives.map((o, i) => tf.slice(o.score(activations), [i], [1])),
+  ) as tf.Tensor1D;
+}
+
+/**
+ * The step rule as run: below 128 px the Fourier parameterization's per-pixel step shrinks
+ * with the image side (a pixel sums ~side^2 coefficients scaled by 1/side), so Lucid's rate,
+ * tuned for 128-224 px, is scaled up by 128 / side, as the standard transforms are scaled
+ * down. At 28 px: 0.05 -> 0.23.
+ */
+export function effectiveStepRule(settings: OptimizationSettings, side: number): StepRuleSpec {
+  const rule = { ...settings.stepRule };
+  if (settings.parameterization.kind === 'fourier' && side < 128) rule.lr *= 128 / side;
+  return rule;
+}
+
+/** Standardizes each image to mean 0.5, sd 0.1 (Chollet's deprocessing), clipped. */
+export function standardize(images: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(images, [1, 2, 3], true);
+    const z = tf.div(tf.sub(images, mean), tf.add(tf.sqrt(variance), 1e-5));
+    return tf.clipByValue(tf.add(tf.mul(z, 0.1), 0.5), 0, 1) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Optimizes one image per objective.
+ * @example
+ * for await (const frame of maximize(model, [channel('block2_conv1', 3)], settings, { seed: 0 }))
+ *   console.log(frame.step, frame.scores);
+ */
+export async function* maximize(
+  model: VisModel,
+  objectives: Objective[],
+  settings: OptimizationSettings,
+  options: MaximizeOptions = {},
+): AsyncGenerator<Frame> {
+  if (objectives.length === 0) throw new ConvscopeError('nothing to optimize: no objectives');
+  objectives.forEach((o) => checkObjective(model, o));
+  const start = Date.now();
+  const { seed = 0, signal, history = 0 } = options;
+  const steps = Math.max(0, Math.floor(settings.steps));
+  const frameEvery = Math.max(1, options.frameEvery ?? Math.ceil(steps / 32));
+  const { height, width, channels } = model.input;
+  const batch = objectives.length;
+  const rng = createRng(seed);
+  const layers = [...new Set(objectives.flatMap((o) => o.layers))];
+  const transformSpecs =
+    settings.transforms === 'standard'
+      ? standardTransforms(Math.min(height, width))
+      : settings.transforms;
+  const transform = compose(...transformSpecs.map(fromSpec));
+  const deterministic = transformSpecs.length === 0;
+  const meanImage = tf.tensor4d(model.meanImage, [1, height, width, channels]);
+  const parameterization = createParameterization(
+    settings.parameterization,
+    { batch, height, width, channels },
+    rng.seed(),
+    options.init,
+    meanImage,
+  );
+  const rule = createStepRule(effectiveStepRule(settings, Math.min(height, width)), batch);
+  const display = (images: tf.Tensor4D) =>
+    settings.display === 'standardize' ? standardize(images) : images;
+  const measure = (images: tf.Tensor4D) =>
+    tf.tidy(() => itemScores(objectives, model.activations(images, layers)));
+
+  let bestImages: tf.Tensor4D | null = null;
+  let bestScores: number[] = [];
+  let bestSteps: number[] = [];
+  const historyFrames: HistoryFrame[] = [];
+  const track = async (step: number, images: tf.Tensor4D, scores: number[]) => {
+    if (scores.some((s) => !Number.isFinite(s))) {
+      throw new ConvscopeError(
+        `the optimization diverged (objective ${scores.find((s) => !Number.isFinite(s))}) at step ${step}`,
+        'lower the learning rate (--lr) or use another preset',
+      );
+    }
+    if (!bestImages) {
+      bestImages = tf.keep(tf.clone(images));
+      bestScores = [...scores];
+      bestSteps = scores.map(() => step);
+      return;
+    }
+    const better = scores.map((s, i) => s > bestScores[i]);
+    if (better.some(Boolean)) {
+      const previous: tf.Tensor4D = bestImages;
+      bestImages = tf.tidy(() =>
+        tf.where(
+          tf.tensor1d(better, 'bool').reshape([batch, 1, 1, 1]).tile([1, height, width, channels]),
+          images,
+          previous,
+        ),
+      ) as tf.Tensor4D;
+      previous.dispose();
+      better.forEach((b, i) => {
+        if (b) [bestScores[i], bestSteps[i]] = [scores[i], step];
+      });
+    }
+  };
+  const snapshot = async (step: number): Promise<{ images: tf.Tensor4D; scores: number[] }> => {
+    const images = tf.tidy(() => display(parameterization.image()));
+    const scoreTensor = measure(images);
+    const scores = Array.from(await scoreTensor.data());
+    scoreTensor.dispose();
+    await track(step, images, scores);
+    if (history > 0 && (step % history === 0 || step === steps)) {
+      historyFrames.push({ step, images: await toBatch(images), scores });
+    }
+    return { images, scores };
+  };
+
+  try {
+    const first = await snapshot(0);
+    const initial = first.scores;
+    let last = first;
+    yield { step: 0, steps, images: await toBatch(first.images), scores: first.scores };
+    let step = 0;
+    let aborted = false;
+    let stepScores = initial;
+    while (step < steps) {
+      if (signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      step++;
+      // Redirect every image's ReLUs at first (Lucid), and afterwards those still dead.
+      const dead = stepScores.map((v) => v <= 0);
+      const relu =
+        step <= settings.redirectSteps
+          ? redirectedRelu()
+          : settings.redirectSteps > 0 && dead.some(Boolean)
+            ? redirectedRelu(dead)
+            : undefined;
+      let scoresTensor: tf.Tensor1D | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const image = parameterization.image();
+        let seen = deterministic ? image : transform(image, rng);
+        const [, h, w] = seen.shape;
+        if (h !== height || w !== width)
+          seen = tf.image.resizeBilinear(seen, [height, width], false, true);
+        const scores = itemScores(objectives, model.activations(seen, layers, { relu }));
+        scoresTensor = tf.keep(tf.clone(scores));
+        return tf.sum(tf.sub(scores, penalty(image, settings.penalties)));
+      }, parameterization.variables);
+      stepScores = Array.from(await scoresTensor!.data());
+      (scoresTensor as tf.Tensor1D | null)?.dispose();
+      const gradients = parameterization.variables.map((v) => grads[v.name]);
+      rule.apply(parameterization.variables, gradients, step);
+      const pixels = parameterization.pixels;
+      if (pixels && usesYosinski(settings.yosinski)) {
+        const updated = applyYosinski(
+          pixels as tf.Tensor4D,
+          gradients[0] as tf.Tensor4D,
+          settings.yosinski,
+          step,
+        );
+        // On steps where no operation is due, the variable itself comes back.
+        if (updated !== pixels) {
+          pixels.assign(updated);
+          updated.dispose();
+        }
+      }
+      parameterization.project?.();
+      value.dispose();
+      Object.values(grads).forEach((g) => g.dispose());
+      if (step % frameEvery === 0 || step === steps || (history > 0 && step % history === 0)) {
+        last.images.dispose();
+        last = await snapshot(step);
+        if (step % frameEvery === 0 || step === steps) {
+          yield { step, steps, images: await toBatch(last.images), scores: last.scores };
+        }
+      }
+      await (options.yieldControl?.() ?? Promise.resolve());
+    }
+    if (aborted && step % frameEvery !== 0) {
+      last.images.dispose();
+      last = await snapshot(step);
+    }
+    const result: MaximizeResult = {
+      best: await toBatch(bestImages!),
+      initial,
+      final: last.scores,
+      bestScores,
+      bestSteps,
+      history: historyFrames,
+      steps: step,
+      aborted,
+      seconds: (Date.now() - start) / 1000,
+    };
+    yield { step, steps, images: await toBatch(last.images), scores: last.scores, result };
+    last.images.dispose();
+  } finally {
+    (bestImages as tf.Tensor4D | null)?.dispose();
+    parameterization.dispose();
+    meanImage.dispose();
+    rule.dispose();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Presets as data: named, serializable records of every setting of an activation-maximization
+ * run, from the papers and tools people compare against. `lucid` (the default) follows Olah et
+ * al. 2017; `keras` follows Chollet's tutorial; `yosinski-1..4` are Table 1 of Yosinski et al.
+ * 2015; `mean-prior` is ours (below).
+ *
+ * Mapping Yosinski's learning rates: they optimize a mean-subtracted image in 0..255, we a
+ * centred image in [0, 1]. With x01 = x255 / 255 the gradient scales as g01 = 255 g255, so
+ * the same step in pixels needs lr01 = lr255 / 255^2 (100 -> 0.00154). Their "progress" rule
+ * (a step that raises the objective by a fixed amount) is scale-free and keeps its target;
+ * only its maximum rate is mapped. Decay, blur sigma (pixels) and percentiles carry over.
+ */
+import { ConvscopeError, listForMessage } from '../errors.js';
+import { NO_PENALTIES } from '../regularizers/penalties.js';
+import { NO_YOSINSKI } from '../regularizers/yosinski.js';
+import type { OptimizationSettings } from './settings.js';
+
+export interface Preset {
+  name: string;
+  description: string;
+  settings: OptimizationSettings;
+}
+
+/** Yosinski's 0..255 learning rate in our [0, 1] image space. */
+export const fromYosinskiRate = (lr255: number): number => lr255 / (255 * 255);
+
+const yosinski = (
+  name: string,
+  description: string,
+  regularizers: Partial<OptimizationSettings['yosinski']>,
+  steps: number,
+  stepRule: OptimizationSettings['stepRule'],
+): Preset => ({
+  name,
+  description,
+  settings: {
+    // Simonyan et al. and Yosinski et al. start from the mean image (zero in their space).
+    parameterization: { kind: 'pixel', mode: 'linear', sd: 0, center: 'mean' },
+    transforms: [],
+    yosinski: { ...NO_YOSINSKI, ...regularizers },
+    penalties: NO_PENALTIES,
+    stepRule,
+    steps,
+    redirectSteps: 0,
+    size: 224,
+    display: 'raw',
+  },
+});
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'lucid',
+    description:
+      'Olah et al. 2017: Fourier basis with decorrelated colour, standard transforms, Adam 0.05, 512 steps',
+    settings: {
+      parameterization: { kind: 'fourier', sd: 0.01, decorrelate: true },
+      transforms: 'standard',
+      yosinski: NO_YOSINSKI,
+      penalties: NO_PENALTIES,
+      stepRule: { kind: 'adam', lr: 0.05 },
+      steps: 512,
+      redirectSteps: 16,
+      size: 128,
+      display: 'raw',
+    },
+  },
+  {
+    name: 'keras',
+    description:
+      "Chollet's Keras tutorial: grey + noise, RMS-normalized gradient ascent, 80 steps, standardized for display",
+    settings: {
+      parameterization: { kind: 'pixel', mode: 'linear', sd: 0.02, center: 0.5 },
+      transforms: [],
+      yosinski: NO_YOSINSKI,
+      penalties: NO_PENALTIES,
+      stepRule: { kind: 'rms', lr: 0.01 },
+      steps: 80,
+      redirectSteps: 0,
+      size: 128,
+      display: 'standardize',
+    },
+  },
+  {
+    name: 'mean-prior',
+    description:
+      "pixels centred on the data set's mean image (Yosinski et al.'s space), Adam 0.03, decay 0.01, blur 1 px every 4, norm clip 20th pct, 256 steps: class images of small gray models",
+    settings: {
+      parameterization: { kind: 'pixel', mode: 'linear', sd: 0.01, center: 'mean' },
+      transforms: [],
+      yosinski: { decay: 0.01, blurRadius: 1, blurEvery: 4, normPct: 20, contribPct: 0 },
+      penalties: NO_PENALTIES,
+      stepRule: { kind: 'adam', lr: 0.03 },
+      steps: 256,
+      redirectSteps: 0,
+      size: 128,
+      display: 'raw',
+    },
+  },
+  yosinski(
+    'yosinski-1',
+    'Yosinski et al. 2015 row 1: blur 0.5 every 4, clip norm below 50th pct, progress rule, 500 steps',
+    { blurRadius: 0.5, blurEvery: 4, normPct: 50 },
+    500,
+    { kind: 'progress', lr: fromYosinskiRate(100), progress: 2 },
+  ),
+  yosinski(
+    'yosinski-2',
+    'Yosinski et al. 2015 row 2: L2 decay 0.3, clip norm below 20th pct, lr 100, 750 steps',
+    { decay: 0.3, normPct: 20 },
+    750,
+    { kind: 'sgd', lr: fromYosinskiRate(100) },
+  ),
+  yosinski(
+    'yosinski-3',
+    'Yosinski et al. 2015 row 3 (most paper images): decay 1e-4, blur 1.0 every 4, lr 100, 1000 steps',
+    { decay: 0.0001, blurRadius: 1, blurEvery: 4 },
+    1000,
+    { kind: 'sgd', lr: fromYosinskiRate(100) },
+  ),
+  yosinski(
+    'yosinski-4',
+    'Yosinski et al. 2015 row 4: blur 0.5 every 4, clip contribution below 90th pct, progress rule, 1000 steps',
+    { blurRadius: 0.5, blurEvery: 4, contribPct: 90 },
+    1000,
+    { kind: 'progress', lr: fromYosinskiRate(1e8), progress: 2 },
+  ),
+];
+
+export const DEFAULT_PRESET = 'lucid';
+
+/** The preset called `name` (a deep copy, safe to modify); the error lists the presets. */
+export function getPreset(name: string): Preset {
+  const preset = PRESETS.find((p) => p.name === name);
+  if (!preset) {
+    throw new ConvscopeError(
+      `unknown preset '${name}'; presets are: ${listForMessage(PRESETS.map((p) => p.name))}`,
+    );
+  }
+  return JSON.parse(JSON.stringify(preset)) as Preset;
+}

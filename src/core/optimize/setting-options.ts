@@ -1,0 +1,182 @@
+/**
+ * Every overridable setting of a preset, as data: name, kind, description, and where it lives
+ * in `OptimizationSettings`. The CLI generates its flags from this list and the web form its
+ * fields, so a new setting appears on every face at once and defaults never drift.
+ */
+import { ConvscopeError } from '../errors.js';
+import type { OptimizationSettings } from './settings.js';
+
+export interface SettingOption {
+  /** camelCase key (CLI flag: kebab-case of it). */
+  key: string;
+  description: string;
+  /** Allowed values for a choice; numbers otherwise. */
+  choices?: readonly string[];
+  get(settings: OptimizationSettings): number | string;
+  set(settings: OptimizationSettings, value: number | string): void;
+}
+
+const numeric = (
+  key: string,
+  description: string,
+  get: (s: OptimizationSettings) => number,
+  set: (s: OptimizationSettings, v: number) => void,
+): SettingOption => ({ key, description, get, set: (s, v) => set(s, Number(v)) });
+
+export const SETTING_OPTIONS: readonly SettingOption[] = [
+  numeric(
+    'steps',
+    'optimization steps',
+    (s) => s.steps,
+    (s, v) => (s.steps = v),
+  ),
+  numeric(
+    'size',
+    'image size in px (models that take any size)',
+    (s) => s.size,
+    (s, v) => (s.size = v),
+  ),
+  numeric(
+    'lr',
+    'learning rate (maximum rate for the progress rule)',
+    (s) => s.stepRule.lr,
+    (s, v) => (s.stepRule.lr = v),
+  ),
+  {
+    key: 'optimizer',
+    description: 'step rule',
+    choices: ['adam', 'sgd', 'progress', 'rms'],
+    get: (s) => s.stepRule.kind,
+    set: (s, v) => (s.stepRule.kind = v as OptimizationSettings['stepRule']['kind']),
+  },
+  {
+    key: 'parameterization',
+    description: 'image parameterization',
+    choices: ['fourier', 'fourier-rgb', 'pixel', 'pixel-linear'],
+    get: (s) =>
+      s.parameterization.kind === 'fourier'
+        ? s.parameterization.decorrelate
+          ? 'fourier'
+          : 'fourier-rgb'
+        : s.parameterization.mode === 'sigmoid'
+          ? 'pixel'
+          : 'pixel-linear',
+    set: (s, v) => {
+      const sd = s.parameterization.sd;
+      s.parameterization = String(v).startsWith('fourier')
+        ? { kind: 'fourier', sd, decorrelate: v === 'fourier' }
+        : {
+            kind: 'pixel',
+            mode: v === 'pixel' ? 'sigmoid' : 'linear',
+            sd,
+            center: s.parameterization.kind === 'pixel' ? s.parameterization.center : 'mean',
+          };
+    },
+  },
+  numeric(
+    'initSd',
+    'standard deviation of the initial noise',
+    (s) => s.parameterization.sd,
+    (s, v) => (s.parameterization.sd = v),
+  ),
+  {
+    key: 'transforms',
+    description: "random transforms: 'standard' (Lucid's, scaled to the size) or 'none'",
+    choices: ['standard', 'none'],
+    get: (s) =>
+      s.transforms === 'standard' ? 'standard' : s.transforms.length === 0 ? 'none' : 'custom',
+    set: (s, v) => (s.transforms = v === 'standard' ? 'standard' : []),
+  },
+  numeric(
+    'redirectSteps',
+    'first steps with redirected ReLU gradients',
+    (s) => s.redirectSteps,
+    (s, v) => (s.redirectSteps = v),
+  ),
+  numeric(
+    'decay',
+    'L2 decay per step (Yosinski)',
+    (s) => s.yosinski.decay,
+    (s, v) => (s.yosinski.decay = v),
+  ),
+  numeric(
+    'blurRadius',
+    'Gaussian blur sigma in px (Yosinski)',
+    (s) => s.yosinski.blurRadius,
+    (s, v) => (s.yosinski.blurRadius = v),
+  ),
+  numeric(
+    'blurEvery',
+    'blur every N steps (Yosinski)',
+    (s) => s.yosinski.blurEvery,
+    (s, v) => (s.yosinski.blurEvery = v),
+  ),
+  numeric(
+    'normPct',
+    'zero pixels below this norm percentile (Yosinski)',
+    (s) => s.yosinski.normPct,
+    (s, v) => (s.yosinski.normPct = v),
+  ),
+  numeric(
+    'contribPct',
+    'zero pixels below this contribution percentile (Yosinski)',
+    (s) => s.yosinski.contribPct,
+    (s, v) => (s.yosinski.contribPct = v),
+  ),
+  numeric(
+    'tv',
+    'total variation penalty weight',
+    (s) => s.penalties.totalVariation,
+    (s, v) => (s.penalties.totalVariation = v),
+  ),
+  numeric(
+    'lp',
+    'Lp norm penalty weight',
+    (s) => s.penalties.lpNorm,
+    (s, v) => (s.penalties.lpNorm = v),
+  ),
+  numeric(
+    'p',
+    'the p of the Lp penalty',
+    (s) => s.penalties.p,
+    (s, v) => (s.penalties.p = v),
+  ),
+  {
+    key: 'display',
+    description: "'raw' or 'standardize' (Chollet's deprocessing)",
+    choices: ['raw', 'standardize'],
+    get: (s) => s.display,
+    set: (s, v) => (s.display = v as OptimizationSettings['display']),
+  },
+];
+
+/**
+ * Applies overrides (by key) to a copy of `settings`, validating values.
+ * @example applyOverrides(getPreset('lucid').settings, { steps: 256, lr: 0.02 })
+ */
+export function applyOverrides(
+  settings: OptimizationSettings,
+  overrides: Record<string, number | string | undefined>,
+): OptimizationSettings {
+  const out = JSON.parse(JSON.stringify(settings)) as OptimizationSettings;
+  for (const option of SETTING_OPTIONS) {
+    const value = overrides[option.key];
+    if (value === undefined) continue;
+    if (option.choices) {
+      if (!option.choices.includes(String(value))) {
+        throw new ConvscopeError(
+          `--${kebab(option.key)} must be one of ${option.choices.join(', ')}, got '${value}'`,
+        );
+      }
+    } else if (!Number.isFinite(Number(value)) || Number(value) < 0) {
+      throw new ConvscopeError(
+        `--${kebab(option.key)} must be a non-negative number, got '${value}'`,
+      );
+    }
+    option.set(out, value);
+  }
+  return out;
+}
+
+/** camelCase to kebab-case. */
+export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

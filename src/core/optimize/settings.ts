@@ -1,0 +1,38 @@
+/**
+ * The data that fully describes one activation-maximization run apart from its objectives:
+ * parameterization, transforms, regularizers, step rule, steps. Plain JSON (presets are
+ * records of this type; manifests store it), so the CLI flags, the web form and the
+ * manifest are generated from one definition.
+ */
+import type { PenaltySettings } from '../regularizers/penalties.js';
+import type { YosinskiSettings } from '../regularizers/yosinski.js';
+import type { TransformSpec } from '../transforms/transforms.js';
+import type { StepRuleSpec } from './step-rules.js';
+
+export type ParameterizationSpec =
+  | { kind: 'fourier'; sd: number; decorrelate: boolean }
+  | {
+      kind: 'pixel';
+      mode: 'sigmoid' | 'linear';
+      sd: number;
+      /** What the linear mode is centred on: the model's mean image, or a grey level. */
+      center?: 'mean' | number;
+    };
+
+/** How the optimized image is shown: as is, or standardized (Chollet's deprocessing). */
+export type DisplayMode = 'raw' | 'standardize';
+
+export interface OptimizationSettings {
+  parameterization: ParameterizationSpec;
+  /** 'standard' = Lucid's standard set scaled to the image size. */
+  transforms: TransformSpec[] | 'standard';
+  yosinski: YosinskiSettings;
+  penalties: PenaltySettings;
+  stepRule: StepRuleSpec;
+  steps: number;
+  /** Let gradients through dead ReLUs for this many first steps (Lucid: 16). */
+  redirectSteps: number;
+  /** Image size for models that take any size (fixed-size models use theirs). */
+  size: number;
+  display: DisplayMode;
+}

@@ -1,0 +1,102 @@
+/**
+ * Transforms: random, differentiable changes applied to the copy of the image that the model
+ * sees at each step (never to the image itself), so the optimization must find a pattern
+ * that survives small shifts, scales and rotations ("transformation robustness", Olah et al.
+ * 2017). Each is a function of the image and a seeded generator; `compose` chains them.
+ * Transforms are also data (`TransformSpec`) so presets and manifests can name them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../optimize/rng.js';
+import { rotate } from './affine-sample.js';
+
+export type Transform = (image: tf.Tensor4D, rng: Rng) => tf.Tensor4D;
+
+export type TransformSpec =
+  | { kind: 'pad'; pixels: number; value?: number }
+  | { kind: 'jitter'; pixels: number }
+  | { kind: 'scale'; factors: number[] }
+  | { kind: 'rotate'; degrees: number[] };
+
+/** Pads every side with a constant (Lucid: 12 px of 0.5). */
+export function pad(pixels: number, value = 0.5): Transform {
+  return (image) =>
+    tf.pad(
+      image,
+      [
+        [0, 0],
+        [pixels, pixels],
+        [pixels, pixels],
+        [0, 0],
+      ],
+      value,
+    ) as tf.Tensor4D;
+}
+
+/** Crops `pixels` rows and columns away at a random offset (a random shift of 0..pixels). */
+export function jitter(pixels: number): Transform {
+  return (image, rng) => {
+    const [, h, w] = image.shape;
+    const [dy, dx] = [rng.int(pixels + 1), rng.int(pixels + 1)];
+    return tf.slice(image, [0, dy, dx, 0], [-1, h - pixels, w - pixels, -1]);
+  };
+}
+
+/** Resizes by one of `factors` (bilinear). */
+export function randomScale(factors: number[]): Transform {
+  return (image, rng) => {
+    const factor = rng.pick(factors);
+    const [, h, w] = image.shape;
+    const size: [number, number] = [
+      Math.max(1, Math.round(h * factor)),
+      Math.max(1, Math.round(w * factor)),
+    ];
+    if (size[0] === h && size[1] === w) return tf.clone(image);
+    return tf.image.resizeBilinear(image, size, false, true);
+  };
+}
+
+/** Rotates by one of `degrees` about the center, filling with mid grey. */
+export function randomRotate(degrees: number[]): Transform {
+  return (image, rng) => rotate(image, rng.pick(degrees));
+}
+
+/** Applies transforms in order. */
+export function compose(...transforms: Transform[]): Transform {
+  return (image, rng) =>
+    tf.tidy(() => transforms.reduce((current, transform) => transform(current, rng), image));
+}
+
+/** Builds a transform from its data record. */
+export function fromSpec(spec: TransformSpec): Transform {
+  switch (spec.kind) {
+    case 'pad':
+      return pad(spec.pixels, spec.value);
+    case 'jitter':
+      return jitter(spec.pixels);
+    case 'scale':
+      return randomScale(spec.factors);
+    case 'rotate':
+      return randomRotate(spec.degrees);
+  }
+}
+
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * Lucid's standard transforms: pad 12 (0.5), jitter 8, scale in {1 + (i - 5) / 50}, rotate
+ * -10..10 degrees, jitter 4. The pixel amounts are Lucid's for 128-224 px images and shrink
+ * in proportion below 128 px (a 12 px pad would swamp a 28 px image): 28 px gets pad 3,
+ * jitter 2 and jitter 1.
+ */
+export function standardTransforms(size: number): TransformSpec[] {
+  const factor = Math.min(1, size / 128);
+  const px = (n: number) => Math.max(1, Math.round(n * factor));
+  return [
+    { kind: 'pad', pixels: px(12), value: 0.5 },
+    { kind: 'jitter', pixels: px(8) },
+    { kind: 'scale', factors: range(0, 10).map((i) => 1 + (i - 5) / 50) },
+    { kind: 'rotate', degrees: range(-10, 10) },
+    { kind: 'jitter', pixels: px(4) },
+  ];
+}

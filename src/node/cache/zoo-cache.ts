@@ -1,0 +1,232 @@
+/**
+ * The zoo cache: makes a zoo model ready to open. The Keras HDF5 weights are downloaded once
+ * (verified, see download.ts) or imported by hand (`models add`), loaded into the architecture
+ * built in code, and written as a TF.js layers model under `models/<name>/`; later runs and
+ * the browser load that converted copy. Labels files are cached the same way. Every entry a
+ * user can name (`vgg16`, ..., `imagenet-labels`) is listed by `cacheEntries`.
+ */
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConvscopeError, listForMessage } from '../../core/errors.js';
+import {
+  buildZooArchitecture,
+  parseImagenetLabels,
+  zooFileUrl,
+  type ZooFile,
+  type ZooRecord,
+} from '../../core/models/zoo.js';
+import { loadKerasWeightsFile } from '../keras-hdf5-file.js';
+import { cacheDir, downloadPath, mirror, modelDir, zooRecords, type Env } from './cache-paths.js';
+import { downloadFile, verifyFile } from './download.js';
+import { saveModelDir } from './tfjs-model-dir.js';
+
+export interface CacheOptions {
+  env?: Env;
+  /** Progress bars and notes on stderr (default true). */
+  progress?: boolean;
+}
+
+/** Something `models add` and `models path` can name: a model's weights or a labels file. */
+export interface CacheEntry {
+  name: string;
+  kind: 'weights' | 'labels';
+  file: ZooFile;
+  record?: ZooRecord;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null)) !== null;
+}
+
+/** The name under which a record's labels file is cached and added. */
+export function labelsEntryName(file: ZooFile, owner: string): string {
+  return file.path === 'imagenet_class_index.json' ? 'imagenet-labels' : `${owner}-labels`;
+}
+
+/** Every nameable entry: each model's weights, then each distinct labels file. */
+export function cacheEntries(records: readonly ZooRecord[] = zooRecords()): CacheEntry[] {
+  const entries: CacheEntry[] = records.map((record) => ({
+    name: record.name,
+    kind: 'weights',
+    file: record.weights,
+    record,
+  }));
+  for (const record of records) {
+    if (!record.labels) continue;
+    const name = labelsEntryName(record.labels, record.name);
+    if (!entries.some((e) => e.name === name)) {
+      entries.push({ name, kind: 'labels', file: record.labels });
+    }
+  }
+  return entries;
+}
+
+/** The entry called `name`; the error lists the names there are. */
+export function findCacheEntry(name: string, env: Env = process.env): CacheEntry {
+  const entries = cacheEntries(zooRecords(env));
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) {
+    throw new ConvscopeError(
+      `unknown model or file '${name}'; known: ${listForMessage(entries.map((e) => e.name))}`,
+      'see `convscope models list`',
+    );
+  }
+  return entry;
+}
+
+/** The cached copy of a zoo file, downloading it first when absent. */
+export async function ensureFile(
+  file: ZooFile,
+  entryName: string,
+  options: CacheOptions = {},
+): Promise<string> {
+  const env = options.env ?? process.env;
+  const dest = downloadPath(file, env);
+  // Only verified downloads are ever renamed to `dest`, so its presence is trusted.
+  if (await exists(dest)) return dest;
+  await downloadFile({
+    url: zooFileUrl(file, mirror(env)),
+    dest,
+    expect: file,
+    progress: options.progress,
+    fallbackHint: `download ${path.basename(file.path)} by hand and run \`convscope models add FILE --as ${entryName}\``,
+  });
+  return dest;
+}
+
+/** A record's class names, downloading the labels file when needed (undefined: no labels). */
+export async function ensureLabels(
+  record: ZooRecord,
+  options: CacheOptions & { offline?: boolean } = {},
+): Promise<string[] | undefined> {
+  if (!record.labels) return undefined;
+  const name = labelsEntryName(record.labels, record.name);
+  const cached = downloadPath(record.labels, options.env ?? process.env);
+  if (options.offline && !(await exists(cached))) return undefined;
+  const file = await ensureFile(record.labels, name, options);
+  return parseImagenetLabels(await readFile(file, 'utf8'));
+}
+
+/** Loads a Keras file into the record's architecture and writes the TF.js copy. */
+async function convert(
+  record: ZooRecord,
+  h5: string,
+  labels: string[] | undefined,
+  options: CacheOptions,
+): Promise<string> {
+  const env = options.env ?? process.env;
+  const dir = modelDir(record.name, env);
+  if (options.progress !== false) {
+    process.stderr.write(`converting ${path.basename(h5)} to TF.js format in ${dir}\n`);
+  }
+  const model = buildZooArchitecture(record);
+  try {
+    await loadKerasWeightsFile(model, h5, {
+      hint: `is it the weights file of ${record.name}?`,
+    });
+    const meta = { zoo: record.name, preprocess: record.preprocess, weights: record.weights.path };
+    await saveModelDir(model, dir, { labels, meta });
+  } finally {
+    model.dispose();
+  }
+  return dir;
+}
+
+/**
+ * The directory of the converted TF.js copy of a zoo model: downloaded and converted on first
+ * use, reused afterwards. `labels` is asked for once the weights are in (so a failed weights
+ * download leaves no labels file behind either); they are written beside model.json.
+ */
+export async function ensureZooModel(
+  record: ZooRecord,
+  options: CacheOptions & { labels?: () => Promise<string[] | undefined> } = {},
+): Promise<string> {
+  const dir = modelDir(record.name, options.env ?? process.env);
+  if (await exists(path.join(dir, 'model.json'))) return dir;
+  const h5 = await ensureFile(record.weights, record.name, options);
+  return convert(record, h5, await options.labels?.(), options);
+}
+
+/**
+ * Imports a file downloaded by hand (air-gapped machines) as entry `name`: checks its size and
+ * hash when the zoo knows them, copies it into the cache atomically, and converts weights to
+ * TF.js right away (which also proves the file fits the architecture). Returns the cached path.
+ */
+export async function addToCache(
+  file: string,
+  name: string,
+  options: CacheOptions = {},
+): Promise<string> {
+  const env = options.env ?? process.env;
+  const entry = findCacheEntry(name, env);
+  if (!(await exists(file))) {
+    throw new ConvscopeError(`no such file: ${file}`, 'pass the path of the downloaded file');
+  }
+  const expected = path.basename(entry.file.path);
+  await verifyFile(
+    file,
+    entry.file,
+    file,
+    `is it ${expected} from ${zooFileUrl(entry.file)}? download it again`,
+  );
+  if (entry.kind === 'labels') parseImagenetLabels(await readFile(file, 'utf8'));
+  const dest = downloadPath(entry.file, env);
+  const temporary = `${dest}.${process.pid}.${Date.now()}.part`;
+  await rm(temporary, { force: true });
+  try {
+    await mkdir(path.dirname(dest), { recursive: true });
+    await copyFile(file, temporary);
+    await rename(temporary, dest);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  if (entry.kind === 'weights' && entry.record) {
+    const labels = await ensureLabels(entry.record, { ...options, offline: true }).catch(
+      () => undefined,
+    );
+    try {
+      return await convert(entry.record, dest, labels, options);
+    } catch (error) {
+      await rm(dest, { force: true });
+      throw error;
+    }
+  }
+  return dest;
+}
+
+export interface CacheStatus {
+  name: string;
+  kind: 'weights' | 'labels';
+  description: string;
+  /** True when it can be used offline (converted, or downloaded and convertible). */
+  cached: boolean;
+  /** Size of the download (the cached file's size, else the zoo's), null when unknown. */
+  bytes: number | null;
+  /** The converted model directory (weights) or the cached file (labels). */
+  path: string;
+  url: string;
+}
+
+/** What the cache holds for every entry (`models list`). */
+export async function cacheStatus(env: Env = process.env): Promise<CacheStatus[]> {
+  const statuses: CacheStatus[] = [];
+  for (const entry of cacheEntries(zooRecords(env))) {
+    const download = downloadPath(entry.file, env);
+    const size = (await stat(download).catch(() => null))?.size;
+    const converted = entry.record
+      ? await exists(path.join(modelDir(entry.name, env), 'model.json'))
+      : false;
+    statuses.push({
+      name: entry.name,
+      kind: entry.kind,
+      description: entry.record?.description ?? 'class names',
+      cached: converted || size !== undefined,
+      bytes: size ?? entry.file.bytes ?? null,
+      path: entry.kind === 'weights' ? modelDir(entry.name, env) : download,
+      url: zooFileUrl(entry.file, mirror(env)),
+    });
+  }
+  return statuses;
+}
+
+export { cacheDir };

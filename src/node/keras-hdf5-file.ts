@@ -1,0 +1,73 @@
+/**
+ * Opens a Keras `.h5` weights file from disk with h5wasm (the HDF5 C library compiled to
+ * WebAssembly; its Node build reads the file in place, so a 550 MB file is not copied into
+ * memory first) and loads it into a model with the core's by-name mapping. Files that are
+ * missing or are not HDF5 at all are caught here first, with a message that says so.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { ConvscopeError } from '../core/errors.js';
+import { applyKerasWeights, type KerasWeightsOptions } from '../core/models/keras-hdf5.js';
+
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** True when the file starts with the HDF5 signature (at 0, or after a 512·2^k user block). */
+async function looksLikeHdf5(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    for (
+      let offset = 0;
+      offset + 8 <= size && offset <= 1 << 20;
+      offset = offset ? offset * 2 : 512
+    ) {
+      const buffer = Buffer.alloc(8);
+      await handle.read(buffer, 0, 8, offset);
+      if (buffer.equals(SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Loads Keras HDF5 weights from `file` into `model` (layers matched by name, shapes checked).
+ * @example await loadKerasWeightsFile(buildVgg('vgg16', { includeTop: false }), 'notop.h5');
+ */
+export async function loadKerasWeightsFile(
+  model: tf.LayersModel,
+  file: string,
+  options: KerasWeightsOptions = {},
+): Promise<string[]> {
+  const source = options.source ?? file;
+  const ok = await looksLikeHdf5(file).catch((error: NodeJS.ErrnoException) => {
+    throw new ConvscopeError(
+      `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+      'pass the path of a Keras .h5 weights file',
+    );
+  });
+  if (!ok) {
+    throw new ConvscopeError(
+      `${source} is not an HDF5 file`,
+      'pass a Keras .h5 weights file (is the download complete? an HTML error page?)',
+    );
+  }
+  const h5 = await import('h5wasm/node');
+  await h5.ready;
+  let h5file: InstanceType<typeof h5.File>;
+  try {
+    h5file = new h5.File(path.resolve(file), 'r');
+  } catch (error) {
+    throw new ConvscopeError(
+      `cannot open ${source} as HDF5: ${String(error)}`,
+      'is the file damaged?',
+    );
+  }
+  try {
+    return applyKerasWeights(model, h5file, { ...options, source });
+  } finally {
+    h5file.close();
+  }
+}

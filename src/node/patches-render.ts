@@ -1,0 +1,143 @@
+/**
+ * Pictures of a patch scan: for each chosen channel of a layer, its top-k dataset examples
+ * cropped to the receptive field of the strongest unit (from the image as the model saw it,
+ * padded with mid-gray where the field leaves the image, so every patch of a layer has one
+ * size), optionally each with its deconvnet projection cropped to the same box beside it (the
+ * "patch | projection" rows of Zeiler & Fergus' figure 2). Writes one PNG per patch and one
+ * grid per layer (a row per channel).
+ */
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { normalizeSigned } from '../core/image/normalize.js';
+import { cropRgba, rgbaFromFloats, solidRgba, type RgbaImage } from '../core/image/rgba.js';
+import { attribute } from '../core/methods/attribution.js';
+import type { AxisField, ReceptiveField } from '../core/models/receptive-field.js';
+import { receptiveBox } from '../core/models/receptive-field.js';
+import type { VisModel } from '../core/models/vis-model.js';
+import { writeBytesAtomic } from './atomic-write.js';
+import { encodePng, writeGridPng, type GridTile } from './grid-png.js';
+import { loadImage, type Fit } from './images.js';
+import type { PatchIndex } from './patches-scan.js';
+
+export type Box = [number, number, number, number];
+
+export interface PatchItem {
+  image: string;
+  y: number;
+  x: number;
+  activation: number;
+  /** [x0, y0, x1, y1) in model-input pixels, clamped to the image. */
+  box: Box;
+  file: string;
+  deconvFile?: string;
+}
+
+export interface RenderOptions {
+  filters: number[];
+  k: number;
+  outDir: string;
+  deconv?: boolean;
+  fit?: Fit;
+}
+
+/** The receptive-field box of unit (y, x), not clamped (it may leave the image). */
+export function unclampedBox(field: ReceptiveField, y: number, x: number): Box {
+  const axis = (a: AxisField, i: number) => {
+    const center = a.start + i * a.jump;
+    return [Math.ceil(center - (a.size - 1) / 2), Math.floor(center + (a.size - 1) / 2) + 1];
+  };
+  const [y0, y1] = axis(field.vertical, y);
+  const [x0, x1] = axis(field.horizontal, x);
+  return [x0, y0, x1, y1];
+}
+
+const GRAY: [number, number, number] = [128, 128, 128];
+
+/**
+ * Crops, projections and the grid for one layer of a scan.
+ *
+ * @example const { filters, grid } = await renderPatches(model, index, 'block2_conv1', options);
+ */
+export async function renderPatches(
+  model: VisModel,
+  index: PatchIndex,
+  layer: string,
+  options: RenderOptions,
+): Promise<{ filters: { index: number; top: PatchItem[] }[]; grid: string }> {
+  const node = model.layer(layer);
+  const field = node.receptiveField!;
+  const { height, width, channels } = model.input;
+  const fit = options.fit ?? 'cover';
+  const pixels = new Map<number, Float32Array>();
+  const pixelsOf = async (i: number) => {
+    if (!pixels.has(i)) pixels.set(i, await loadImage(index.files[i], model.input, fit));
+    return pixels.get(i)!;
+  };
+  const dir = path.join(options.outDir, layer);
+  const tiles: GridTile[] = [];
+  const filters: { index: number; top: PatchItem[] }[] = [];
+  let patchSize: [number, number] = [1, 1];
+  for (const c of options.filters) {
+    const entries = (index.layers[layer]?.top[c] ?? []).slice(0, options.k);
+    const top: PatchItem[] = [];
+    for (const [rank, entry] of entries.entries()) {
+      const source = await pixelsOf(entry.image);
+      const box = unclampedBox(field, entry.y, entry.x);
+      patchSize = [box[2] - box[0], box[3] - box[1]];
+      const patch = cropRgba(rgbaFromFloats(source, width, height, channels), box, GRAY);
+      const file = path.join(dir, `c${c}_${rank}.png`);
+      await writeBytesAtomic(file, await encodePng(patch));
+      const item: PatchItem = {
+        image: index.files[entry.image],
+        y: entry.y,
+        x: entry.x,
+        activation: entry.value,
+        box: receptiveBox(field, entry.y, entry.x, height, width),
+        file,
+      };
+      tiles.push({ image: patch, label: entry.value.toPrecision(3) });
+      if (options.deconv) {
+        const projection = await deconvCrop(model, source, layer, c, entry, box);
+        item.deconvFile = path.join(dir, `c${c}_${rank}_deconv.png`);
+        await writeBytesAtomic(item.deconvFile, await encodePng(projection));
+        tiles.push({ image: projection, label: 'deconv' });
+      }
+      top.push(item);
+    }
+    const missing = (options.k - entries.length) * (options.deconv ? 2 : 1);
+    for (let i = 0; i < missing; i++) tiles.push({ image: solidRgba(1, 1, [0, 0, 0, 0]) });
+    filters.push({ index: c, top });
+  }
+  const grid = path.join(options.outDir, `${layer}.png`);
+  await writeGridPng(grid, tiles, {
+    columns: options.k * (options.deconv ? 2 : 1),
+    rowLabels: options.filters.map((c) => `#${c}`),
+    title: `${layer}: top ${options.k} of ${index.files.length - index.skipped.length} images per channel (${patchSize[0]}x${patchSize[1]} px patches)`,
+  });
+  return { filters, grid };
+}
+
+/** The deconvnet projection of one unit (one-hot seed), signed, cropped to `box`. */
+async function deconvCrop(
+  model: VisModel,
+  source: Float32Array,
+  layer: string,
+  filter: number,
+  entry: { y: number; x: number },
+  box: Box,
+): Promise<RgbaImage> {
+  const { height, width, channels } = model.input;
+  const image = tf.tensor3d(source, [height, width, channels]);
+  try {
+    const result = await attribute(model, image, 'deconvnet', {
+      kind: 'unit',
+      layer,
+      filter,
+      position: [entry.y, entry.x],
+    });
+    const picture = rgbaFromFloats(normalizeSigned(result.values), width, height, channels);
+    return cropRgba(picture, box, GRAY);
+  } finally {
+    image.dispose();
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Runs activation maximization for a list of items (filters or classes) and writes what a
+ * person looks at: one PNG per item (upscaled when the model input is small), a labeled grid
+ * (one row per layer, or per 10 classes), optional history frames with a strip per item, and
+ * `manifest.json` with everything needed to rebuild the images (CLI.md's manifest). The
+ * optimization itself is `maximize` in core; this module only consumes its frames.
+ */
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
+import type { VisModel } from '../core/models/vis-model.js';
+import type { Objective } from '../core/objectives/objective.js';
+import {
+  effectiveStepRule,
+  maximize,
+  type Frame,
+  type ImageBatch,
+  type MaximizeResult,
+} from '../core/optimize/maximize.js';
+import type { OptimizationSettings } from '../core/optimize/settings.js';
+import { writeBytesAtomic } from './atomic-write.js';
+import { encodePng, writeGridPng, type GridTile } from './grid-png.js';
+
+export interface VisualizeItem {
+  objective: Objective;
+  /** Filter or class index. */
+  index: number;
+  /** Layer name, or undefined for classes. */
+  layer?: string;
+  /** Class name. */
+  label?: string;
+  /** File name stem, e.g. `block3_conv1_5` or `class_3`. */
+  stem: string;
+}
+
+export interface VisualizeRun {
+  model: VisModel;
+  items: VisualizeItem[];
+  settings: OptimizationSettings;
+  preset: string;
+  seed: number;
+  backend: string;
+  tool: string;
+  outDir: string;
+  /** Keep every k-th step as a frame (0: no history). */
+  history?: number;
+  signal?: AbortSignal;
+  /** Called with every frame (progress bars). */
+  onFrame?: (frame: Frame) => void;
+  /** Adds the target class's probability per item. */
+  withProbability?: boolean;
+}
+
+export interface ManifestItem {
+  index: number;
+  layer?: string;
+  label?: string;
+  objective: string;
+  file: string;
+  activation: { initial: number; final: number; best: number };
+  bestStep: number;
+  probability?: number;
+  history?: { step: number; file: string; activation: number }[];
+}
+
+export interface Manifest {
+  tool: string;
+  model: string;
+  layer: string;
+  preset: string;
+  steps: number;
+  size: number;
+  seed: number;
+  backend: string;
+  seconds: number;
+  aborted: boolean;
+  settings: OptimizationSettings;
+  /** The learning rate as run (the Fourier rate is scaled below 128 px). */
+  effectiveLearningRate: number;
+  items: ManifestItem[];
+  grid: string;
+}
+
+/** Per-item view scale: nearest-neighbour upscaling so small inputs are at least 112 px. */
+export const viewScale = (size: number): number => Math.max(1, Math.ceil(112 / size));
+
+function imageOf(batch: ImageBatch, i: number): RgbaImage {
+  const [, h, w, c] = batch.shape;
+  const n = h * w * c;
+  return rgbaFromFloats(batch.data.subarray(i * n, (i + 1) * n), w, h, c);
+}
+
+const round = (v: number) => Number(v.toPrecision(6));
+
+async function probabilities(
+  model: VisModel,
+  batch: ImageBatch,
+  items: VisualizeItem[],
+): Promise<number[]> {
+  const p = tf.tidy(() => model.predict(tf.tensor4d(batch.data, batch.shape)));
+  const rows = (await p.array()) as number[][];
+  p.dispose();
+  return items.map((item, i) => rows[i][item.index]);
+}
+
+/** Row labels and columns for the grid: one row per layer (filters) or 10 per row (classes). */
+function gridLayout(items: VisualizeItem[]): { rowLabels?: string[]; columns: number } {
+  const layers = [...new Set(items.map((i) => i.layer))];
+  if (layers.length > 1 && layers.every(Boolean)) {
+    const perLayer = Math.max(...layers.map((l) => items.filter((i) => i.layer === l).length));
+    return { rowLabels: layers as string[], columns: perLayer };
+  }
+  return { columns: Math.min(items.length, items.length <= 10 ? items.length : 8) };
+}
+
+/**
+ * Optimizes all items in one batch and writes the files; returns the manifest.
+ * @example const manifest = await visualize({ model, items, settings, preset: 'lucid', ... })
+ */
+export async function visualize(run: VisualizeRun): Promise<Manifest> {
+  const { model, items, settings, outDir, history = 0 } = run;
+  const size = Math.min(model.input.height, model.input.width);
+  const scale = viewScale(size);
+  let result: MaximizeResult | undefined;
+  for await (const frame of maximize(
+    model,
+    items.map((i) => i.objective),
+    settings,
+    {
+      seed: run.seed,
+      signal: run.signal,
+      history,
+      yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    },
+  )) {
+    run.onFrame?.(frame);
+    if (frame.result) result = frame.result;
+  }
+  const done = result!;
+  const manifestItems: ManifestItem[] = [];
+  const tiles: GridTile[] = [];
+  const probability = run.withProbability
+    ? await probabilities(model, done.best, items)
+    : undefined;
+  for (const [i, item] of items.entries()) {
+    const image = imageOf(done.best, i);
+    const file = `${item.stem}.png`;
+    await writeBytesAtomic(path.join(outDir, file), await encodePng(image, scale));
+    const entry: ManifestItem = {
+      index: item.index,
+      ...(item.layer ? { layer: item.layer } : {}),
+      ...(item.label ? { label: item.label } : {}),
+      objective: item.objective.description,
+      file,
+      activation: {
+        initial: round(done.initial[i]),
+        final: round(done.final[i]),
+        best: round(done.bestScores[i]),
+      },
+      bestStep: done.bestSteps[i],
+      ...(probability ? { probability: round(probability[i]) } : {}),
+    };
+    if (history > 0) {
+      entry.history = [];
+      const strip: GridTile[] = [];
+      for (const frame of done.history) {
+        const frameFile = path.join(
+          'history',
+          `${item.stem}_step${String(frame.step).padStart(5, '0')}.png`,
+        );
+        const frameImage = imageOf(frame.images, i);
+        await writeBytesAtomic(path.join(outDir, frameFile), await encodePng(frameImage, scale));
+        entry.history.push({
+          step: frame.step,
+          file: frameFile,
+          activation: round(frame.scores[i]),
+        });
+        strip.push({ image: frameImage, label: `step ${frame.step}` });
+      }
+      await writeGridPng(path.join(outDir, 'history', `${item.stem}_strip.png`), strip, {
+        columns: strip.length,
+        title: `${item.layer ?? 'class'} ${item.label ?? item.index}: history`,
+      });
+    }
+    manifestItems.push(entry);
+    const name = item.label ?? `${item.index}`;
+    tiles.push({
+      image,
+      label: probability
+        ? `${name} ${probability[i].toFixed(2)}`
+        : `${name} a=${done.bestScores[i].toPrecision(3)}`,
+    });
+  }
+  const layers = [...new Set(items.map((i) => i.layer ?? 'logits'))];
+  await writeGridPng(path.join(outDir, 'grid.png'), tiles, {
+    ...gridLayout(items),
+    scale,
+    title: `${model.name} · ${layers.length === 1 ? layers[0] : 'last conv of each block'} · ${run.preset}, ${done.steps} steps`,
+  });
+  const manifest: Manifest = {
+    tool: run.tool,
+    model: model.name,
+    layer: layers.join(','),
+    preset: run.preset,
+    steps: done.steps,
+    size,
+    seed: run.seed,
+    backend: run.backend,
+    seconds: round(done.seconds),
+    aborted: done.aborted,
+    settings,
+    effectiveLearningRate: effectiveStepRule(settings, size).lr,
+    items: manifestItems,
+    grid: 'grid.png',
+  };
+  await writeBytesAtomic(
+    path.join(outDir, 'manifest.json'),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
+  return manifest;
+}
