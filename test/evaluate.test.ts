@@ -130,6 +130,17 @@ describe('convscope evaluate', () => {
     expect((JSON.parse(fromCsv.stdout) as EvaluateJson).confusion).toEqual(a.confusion);
   });
 
+  it('predict --out draws the images, as the model saw them, in one grid', async () => {
+    const out = path.join(dir, 'predictions.png');
+    const { code } = await cli('predict', '--model', modelDir, '--image', ...images, '--out', out);
+    expect(code).toBe(0);
+    const meta = await sharp(out).metadata();
+    // six 12 px images upscaled x10 in one row, plus gaps and a caption band
+    expect(meta.width).toBeGreaterThanOrEqual(6 * 120);
+    expect(meta.height).toBeGreaterThan(120);
+    expect(meta.height).toBeLessThan(2 * 120);
+  });
+
   it('names the valid classes for an unknown label and fails on a folder without labels', async () => {
     const bad = path.join(dir, 'bad');
     await mkdir(bad);

@@ -19,6 +19,12 @@ const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'ut
   version: string;
 };
 
+// `convscope ... | head` closes stdout early: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('convscope')
   .description('See what convolutional networks learn (TensorFlow.js).')
   .version(pkg.version)

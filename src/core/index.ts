@@ -30,3 +30,70 @@ export { attributionImage } from './methods/attribution-image.js';
 export { reluFor, type BackwardRule } from './methods/relu-rules.js';
 export { TopKTracker, type TopEntry } from './methods/top-k.js';
 export { parseIndexSpec } from './methods/index-spec.js';
+export {
+  channel,
+  neuron,
+  classLogit,
+  deepdream,
+  diversity,
+  sum,
+  scale,
+  negate,
+  checkObjective,
+  type Objective,
+  type Activations,
+} from './objectives/objective.js';
+export type { Parameterization, ImageShape } from './parameterizations/parameterization.js';
+export { pixelImage, type PixelOptions } from './parameterizations/pixel.js';
+export {
+  fourierImage,
+  colorDecorrelationMatrix,
+  type FourierOptions,
+} from './parameterizations/fourier.js';
+export { InverseRfft2d } from './parameterizations/inverse-fft.js';
+export {
+  pad,
+  jitter,
+  randomScale,
+  randomRotate,
+  compose,
+  fromSpec,
+  standardTransforms,
+  type Transform,
+  type TransformSpec,
+} from './transforms/transforms.js';
+export { rotate } from './transforms/affine-sample.js';
+export {
+  decay,
+  blur,
+  gaussianKernel,
+  clipSmallNorm,
+  clipSmallContribution,
+  applyYosinski,
+  type YosinskiSettings,
+} from './regularizers/yosinski.js';
+export { totalVariation, lpNorm, penalty, type PenaltySettings } from './regularizers/penalties.js';
+export { createStepRule, type StepRule, type StepRuleSpec } from './optimize/step-rules.js';
+export { redirectedRelu } from './optimize/redirected-relu.js';
+export { createRng, type Rng } from './optimize/rng.js';
+export {
+  maximize,
+  standardize,
+  effectiveStepRule,
+  type Frame,
+  type ImageBatch,
+  type HistoryFrame,
+  type MaximizeOptions,
+  type MaximizeResult,
+  type StopSignal,
+} from './optimize/maximize.js';
+export {
+  PRESETS,
+  DEFAULT_PRESET,
+  getPreset,
+  fromYosinskiRate,
+  type Preset,
+} from './optimize/presets.js';
+export { SETTING_OPTIONS, applyOverrides, type SettingOption } from './optimize/setting-options.js';
+export type { OptimizationSettings, ParameterizationSpec } from './optimize/settings.js';
+export { evaluate, type Evaluation, type ClassScore } from './evaluation/confusion.js';

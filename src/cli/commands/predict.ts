@@ -1,11 +1,14 @@
 /**
- * `convscope predict --image <file or dir>...`: top-K classes per image. Images that fail to
+ * `convscope predict --image <file or dir>...`: top-K classes per image, and with `--out` a
+ * labeled grid of the images as the model saw them with their top class. Images that fail to
  * decode are reported (one line each) and the exit code is 1, but the others are still
  * classified.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
+import { rgbaFromFloats } from '../../core/image/rgba.js';
+import { classifyFiles } from '../../node/classify-files.js';
+import { writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { expandImagePaths, loadImage, type Fit } from '../../node/images.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 
@@ -14,6 +17,7 @@ interface PredictOptions extends GlobalOptions {
   top: string;
   fit: Fit;
   batch: string;
+  out?: string;
 }
 
 interface Prediction {
@@ -30,7 +34,8 @@ export function addPredictCommand(program: Command): void {
       .requiredOption('--image <path...>', 'image files or directories')
       .option('--top <k>', 'classes to show per image', '5')
       .option('--fit <mode>', 'cover (resize + center crop) | fill | contain', 'cover')
-      .option('--batch <n>', 'images per forward pass', '16'),
+      .option('--batch <n>', 'images per forward pass', '16')
+      .option('--out <file.png>', 'also draw the images with their top class as a grid'),
   ).action(
     action(async (options: PredictOptions) => {
       const top = Number(options.top);
@@ -39,39 +44,20 @@ export function addPredictCommand(program: Command): void {
       const files = await expandImagePaths(options.image);
       const { model } = await setUp(options);
       const k = Math.min(top, model.classes);
-      const size = model.input;
       const batchSize = Math.max(1, Number(options.batch) || 16);
       const results: Prediction[] = [];
-      for (let start = 0; start < files.length; start += batchSize) {
-        const batch = files.slice(start, start + batchSize);
-        const decoded = await Promise.all(
-          batch.map((f) => loadImage(f, size, options.fit).catch((error: Error) => error)),
-        );
-        const good = decoded.flatMap((d, i) =>
-          d instanceof Error ? [] : [{ file: batch[i], pixels: d }],
-        );
-        for (const [i, d] of decoded.entries()) {
-          if (d instanceof Error) {
-            process.stderr.write(`convscope: ${d.message}\n`);
-            results.push({ image: batch[i], error: d.message });
+      for await (const batch of classifyFiles(model, files, { batchSize, fit: options.fit })) {
+        for (const { file, probabilities, error } of batch) {
+          if (!probabilities) {
+            process.stderr.write(`convscope: ${error}\n`);
+            results.push({ image: file, error });
+            continue;
           }
-        }
-        if (good.length === 0) continue;
-        const probabilities = tf.tidy(() => {
-          const images = tf.stack(
-            good.map((g) => tf.tensor3d(g.pixels, [size.height, size.width, size.channels])),
-          );
-          return model.predict(images as tf.Tensor4D);
-        });
-        const values = (await probabilities.array()) as number[][];
-        probabilities.dispose();
-        for (const [i, row] of values.entries()) {
-          const ranked = row
-            .map((p, index) => ({ index, p }))
+          const ranked = Array.from(probabilities, (p, index) => ({ index, p }))
             .sort((a, b) => b.p - a.p)
             .slice(0, k);
           results.push({
-            image: good[i].file,
+            image: file,
             top: ranked.map((r) => ({
               index: r.index,
               label: model.labels?.[r.index] ?? null,
@@ -80,7 +66,24 @@ export function addPredictCommand(program: Command): void {
           });
         }
       }
-      results.sort((a, b) => files.indexOf(a.image) - files.indexOf(b.image));
+      if (options.out) {
+        const tiles: GridTile[] = [];
+        for (const r of results.filter((r) => r.top)) {
+          const pixels = await loadImage(r.image, model.input, options.fit);
+          const { width, height, channels } = model.input;
+          const best = r.top![0];
+          tiles.push({
+            image: rgbaFromFloats(pixels, width, height, channels),
+            label: `${best.label ?? best.index} ${(best.probability * 100).toFixed(0)}%`,
+          });
+        }
+        await writeGridPng(options.out, tiles, {
+          columns: Math.min(8, tiles.length),
+          scale: Math.max(1, Math.ceil(112 / model.input.width)),
+          title: `${model.name}: top class per image`,
+        });
+      }
+      model.dispose();
       if (options.json) printJson(results);
       else {
         for (const r of results) {
@@ -91,7 +94,6 @@ export function addPredictCommand(program: Command): void {
           process.stdout.write(`${r.image}: ${best}\n`);
         }
       }
-      model.dispose();
       if (results.some((r) => r.error)) process.exitCode = 1;
     }),
   );

@@ -15,9 +15,9 @@ export function createParameterization(
   init?: tf.Tensor4D,
   meanImage?: tf.Tensor4D,
 ): Parameterization {
-  if (spec.kind === 'fourier') {
-    return fourierImage(shape, { sd: spec.sd, decorrelate: spec.decorrelate, seed });
-  }
   const center = spec.center === 'mean' ? (meanImage ?? 0.5) : (spec.center ?? 0.5);
+  if (spec.kind === 'fourier') {
+    return fourierImage(shape, { sd: spec.sd, decorrelate: spec.decorrelate, seed, center });
+  }
   return pixelImage(shape, { mode: spec.mode, sd: spec.sd, center, seed, init });
 }

@@ -10,7 +10,7 @@ import type { TransformSpec } from '../transforms/transforms.js';
 import type { StepRuleSpec } from './step-rules.js';
 
 export type ParameterizationSpec =
-  | { kind: 'fourier'; sd: number; decorrelate: boolean }
+  | { kind: 'fourier'; sd: number; decorrelate: boolean; center?: 'mean' | number }
   | {
       kind: 'pixel';
       mode: 'sigmoid' | 'linear';

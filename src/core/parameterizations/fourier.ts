@@ -32,6 +32,11 @@ export interface FourierOptions {
   /** Map from the decorrelated colour space (RGB models only; default true). */
   decorrelate?: boolean;
   seed?: number;
+  /**
+   * The image at zero spectrum (default mid grey): the data set's mean image makes the start
+   * look like the data (a dark background for Fashion-MNIST), added before the sigmoid.
+   */
+  center?: number | tf.Tensor4D;
 }
 
 /**
@@ -56,6 +61,11 @@ export function fourierImage(shape: ImageShape, options: FourierOptions = {}): P
   const scaleValues = frequencies.map((f) => Math.sqrt(width * height) / Math.max(f, floor));
   const scale = tf.tensor3d(scaleValues, [1, height, wf]);
   const colour = tf.tidy(() => tf.tensor2d(colorDecorrelationMatrix()).transpose());
+  // logit(center): the pre-sigmoid offset that maps a zero spectrum to the centre image.
+  const offset = tf.tidy(() => {
+    const c = tf.clipByValue(tf.add(tf.zeros([1, height, width, channels]), options.center ?? 0.5), 0.02, 0.98);
+    return tf.log(tf.div(c, tf.sub(1, c)));
+  });
   return {
     kind: decorrelate ? 'fourier-decorrelated' : 'fourier',
     shape,
@@ -80,10 +90,10 @@ export function fourierImage(shape: ImageShape, options: FourierOptions = {}): P
             3,
           ]);
         }
-        return tf.sigmoid(image) as tf.Tensor4D;
+        return tf.sigmoid(tf.add(image, offset)) as tf.Tensor4D;
       }),
     dispose: () => {
-      [real, imaginary, scale, colour].forEach((t) => t.dispose());
+      [real, imaginary, scale, colour, offset].forEach((t) => t.dispose());
       inverse.dispose();
     },
   };
