@@ -3,30 +3,16 @@
  * on models and images written by the test.
  */
 import * as tf from '@tensorflow/tfjs';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/node/backend.js';
 import { loadLayersModel } from '../src/node/load-layers-model.js';
+import { cli } from './helpers/cli.js';
 import { saveModel, sequentialModel } from './helpers/fixture-models.js';
 import { randomArray } from './helpers/random.js';
-
-const run = promisify(execFile);
-const BIN = path.resolve('bin/convscope.js');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let dir: string;
 let modelDir: string;

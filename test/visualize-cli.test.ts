@@ -8,29 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../src/node/visualize.js';
 import { cli } from './helpers/cli.js';
-
-interface Manifest {
-  tool: string;
-  model: string;
-  layer: string;
-  preset: string;
-  steps: number;
-  size: number;
-  seed: number;
-  backend: string;
-  seconds: number;
-  grid: string;
-  items: {
-    index: number;
-    layer?: string;
-    label?: string;
-    file: string;
-    probability?: number;
-    activation: { initial: number; final: number; best: number };
-    history?: { step: number; file: string; activation: number }[];
-  }[];
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -103,6 +82,42 @@ describe('convscope filters', () => {
     expect(manifest.items.filter((i) => i.layer === 'block3_conv2').map((i) => i.index)).toEqual([
       0, 1, 2, 3, 4, 5, 6, 7,
     ]);
+  });
+
+  it('renders models that take any size at the preset size or --size; fixed ones refuse --size', async () => {
+    const zoo = [
+      '--model',
+      'vgg16-notop',
+      '--weights',
+      'none',
+      '--layer',
+      'block1_conv1',
+      '--filters',
+      '0',
+      '--steps',
+      '1',
+      '--json',
+    ];
+    const lucid = JSON.parse(
+      (await cli('filters', ...zoo, '--out', path.join(dir, 'z1'))).stdout,
+    ) as Manifest;
+    expect(lucid.size).toBe(128);
+    const sized = JSON.parse(
+      (await cli('filters', ...zoo, '--size', '64', '--out', path.join(dir, 'z2'))).stdout,
+    ) as Manifest;
+    expect(sized.size).toBe(64);
+    expect((await sharp(path.join(dir, 'z2', sized.items[0].file)).metadata()).width).toBe(64 * 2);
+    const fixed = await cli(
+      'filters',
+      '--layer',
+      'block1_conv1',
+      '--size',
+      '64',
+      '--out',
+      path.join(dir, 'z3'),
+    );
+    expect(fixed.code).toBe(1);
+    expect(fixed.stderr).toMatch(/input size is fixed by its Flatten layer 'flatten'/);
   });
 
   it('names the fix for bad layers, filters, presets and settings', async () => {

@@ -63,6 +63,7 @@ export async function runMaximize(
   options: MaximizeCliOptions,
   withProbability = false,
 ): Promise<Manifest> {
+  let resized: VisModel | undefined;
   const preset = getPreset(options.preset);
   const overrides = Object.fromEntries(
     SETTING_OPTIONS.map((o) => [o.key, options[o.key] as string | undefined]),
@@ -75,6 +76,14 @@ export async function runMaximize(
   const seed = options.seed === undefined ? 0 : Number(options.seed);
   if (!Number.isInteger(seed))
     throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
+  // Models that take any size (VGG16 without its top) render at the preset's or --size's
+  // size; fixed-size models at their own (an explicit --size that differs is an error).
+  const wanted = settings.size;
+  const fixed = model.input.height === wanted && model.input.width === wanted;
+  if (!fixed && (model.acceptsAnySize || options.size !== undefined)) {
+    model = await model.withInputSize(wanted, wanted);
+    resized = model;
+  }
   const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -110,5 +119,6 @@ export async function runMaximize(
   } finally {
     bar.stop();
     process.removeListener('SIGINT', stop);
+    resized?.dispose();
   }
 }

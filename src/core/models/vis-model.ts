@@ -11,6 +11,7 @@ import { useFastGradients } from '../gradients/register.js';
 import { LOGITS, forward, type ForwardOptions, type LogitsSource } from './forward.js';
 import { buildLayerGraph, type LayerNode } from './layer-graph.js';
 import { meanPixel, toModelInput, validateInputSpec, type InputSpec } from './input-spec.js';
+import { acceptsAnySize, withInputSize } from './resize-input.js';
 
 export interface VisModelOptions {
   /** Display name (e.g. `embedded`, `vgg16`, a path). */
@@ -165,6 +166,22 @@ export class VisModel {
       throw new ConvscopeError(`unknown class '${spec}'${known}`);
     }
     return index;
+  }
+
+  /**
+   * The same model at another input size (fully convolutional models only; the error says
+   * why otherwise). Labels, preprocessing and name carry over; the mean image becomes the
+   * mean pixel.
+   */
+  async withInputSize(height: number, width: number): Promise<VisModel> {
+    const model = await withInputSize(this.model, height, width);
+    const { range, preprocess } = this.input;
+    return new VisModel(model, { name: this.name, labels: this.labels, input: { range, preprocess } });
+  }
+
+  /** True when the model takes any input size (no Flatten/Dense layer). */
+  get acceptsAnySize(): boolean {
+    return acceptsAnySize(this.model);
   }
 
   dispose(): void {
