@@ -257,7 +257,8 @@ ${FASHION_MNIST_CLASSES.map((n, i) => `| ${i} ${n} | ${percent(perClass[n])} |`)
 
 Reproduce with \`npm run train:embedded\` (needs \`apt-get install dataset-fashion-mnist\`); the
 script regenerates this folder and \`samples/\`. Hyper-parameters, per-epoch loss and timings,
-the confusion matrix and versions are in [training.json](training.json).
+the confusion matrix and versions are in [training.json](training.json). \`mean.png\` is the
+training set's mean image: activation maximization centres its pixel space on it.
 
 - Optimizer: Adam, learning rate ${LEARNING_RATE} with per-step cosine decay to ${MIN_LEARNING_RATE}
 - Batch size ${BATCH_SIZE}, ${EPOCHS} epochs over the 60,000 training images, no augmentation
