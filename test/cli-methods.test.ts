@@ -160,6 +160,41 @@ describe('convscope weights, maps, attribute, patches', () => {
     expect(again.stderr).toMatch(/reused the saved scan/);
   });
 
+  it('patches --workers 2 (compiled worker) gives the same patches as --workers 1', async () => {
+    const run = (workers: string) =>
+      cli(
+        'patches',
+        '--model',
+        model,
+        '--images',
+        path.join(dir, 'images'),
+        '--layer',
+        'conv_a,conv_b',
+        '--batch',
+        '2',
+        '--workers',
+        workers,
+        '--out',
+        path.join(dir, `patches-w${workers}`),
+        '--json',
+      );
+    const [one, two] = [await run('1'), await run('2')];
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toMatch(/images\/s, 2 workers/);
+    expect(two.stderr).toMatch(/skipped .*broken\.png/);
+    const picks = (stdout: string) =>
+      (
+        JSON.parse(stdout) as {
+          workers: number;
+          filters: { top: { file: string; deconvFile?: string }[] }[];
+        }[]
+      ).map((r) => ({
+        filters: r.filters.map((f) => f.top.map(({ file: _, deconvFile: __, ...rest }) => rest)),
+      }));
+    expect(JSON.parse(two.stdout)[0].workers).toBe(2);
+    expect(picks(two.stdout)).toEqual(picks(one.stdout));
+  });
+
   it('bad input: one line and exit code 1', async () => {
     const cases: [string[], RegExp][] = [
       [

@@ -17,7 +17,7 @@ import type { VisModel } from '../core/models/vis-model.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, writeGridPng, type GridTile } from './grid-png.js';
 import { loadImage, type Fit } from './images.js';
-import type { PatchIndex } from './patches-scan.js';
+import type { PatchIndex } from './patches-index.js';
 
 export type Box = [number, number, number, number];
 

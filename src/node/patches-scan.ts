@@ -1,47 +1,59 @@
 /**
- * The dataset scan behind `convscope patches`: images are decoded (as `predict` does: resized
- * and cropped to the model input) in batches, run through the model once for all requested
- * layers, and each layer's per-channel top-k tracker is fed. The result is a small JSON index
- * (file list, skipped files, top-k per layer) saved atomically every few seconds, so a scan
- * that is interrupted resumes where it stopped and a later run that asks for a layer and k it
- * already has does not rescan. Files that fail to decode are skipped and listed, never fatal.
- * Single process for now (decoding uses sharp's thread pool; a worker_threads pool is separate).
+ * The dataset scan behind `convscope patches`: the files still to scan are cut into shards (one
+ * forward pass each, see patches-shard.ts) that run in this thread or, with `workers` > 1, on a
+ * pool of worker threads (one WASM backend per core, see worker-pool.ts); each shard's top-k
+ * lists are merged into the layer's TopKTracker, so the result is the same for any number of
+ * workers and any shard order. The result is a small JSON index (patches-index.ts) saved
+ * atomically every few seconds and when a scan stops early, so an interrupted scan resumes
+ * where it stopped and a later run that asks for a layer and k it already has does not rescan.
+ * Files that fail to decode are skipped and listed, never fatal.
  */
-import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import { ConvscopeError } from '../core/errors.js';
-import { TopKTracker, type TopEntry } from '../core/methods/top-k.js';
+import { TopKTracker } from '../core/methods/top-k.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { writeBytesAtomic } from './atomic-write.js';
-import { loadImage, type Fit } from './images.js';
+import type { Fit } from './images.js';
+import {
+  indexKey,
+  markScanned,
+  planShards,
+  readIndex,
+  type PatchIndex,
+  type ShardPlan,
+} from './patches-index.js';
+import {
+  scanShard,
+  type PatchesWorkerData,
+  type ShardResult,
+  type ShardTask,
+} from './patches-shard.js';
+import { defaultPoolSize, runPool, siblingScript } from './worker-pool.js';
 
-export interface LayerIndex {
-  k: number;
-  /** Files (a prefix of `files`) already scanned for this layer. */
-  scanned: number;
-  /** Per channel, the top-k entries; `image` indexes `files`. */
-  top: TopEntry[][];
-}
-
-export interface PatchIndex {
-  version: 1;
-  /** Identifies what the entries are valid for: model, input, fit and file list. */
-  key: string;
-  files: string[];
-  skipped: { file: string; error: string }[];
-  layers: Record<string, LayerIndex>;
-}
+export type { LayerIndex, PatchIndex } from './patches-index.js';
+export type { PatchesWorkerData } from './patches-shard.js';
 
 export interface ScanOptions {
   k: number;
+  /** Images per forward pass, and per shard (default 32). */
   batch?: number;
   fit?: Fit;
   /** Where the index lives (read first when present, rewritten during and after the scan). */
   indexFile?: string;
-  /** Called after each batch. */
+  /** Called after each shard with the files covered so far. */
   onProgress?: (done: number, total: number) => void;
   /** Seconds between index saves during a scan (default 5). */
   saveEvery?: number;
+  /**
+   * Worker threads (default 1: the scan runs in this thread, no workers). `auto`: one per core
+   * when the scan is long enough to repay starting them (estimated from the first shard).
+   */
+  workers?: number | 'auto';
+  /** `auto` starts workers when the rest of the scan would take this long here (default 10 s). */
+  autoSeconds?: number;
+  /** How each worker opens the same model (required when `workers` > 1). */
+  worker?: PatchesWorkerData;
+  /** Stops the scan (and its workers); the index keeps what was finished. */
+  signal?: AbortSignal;
 }
 
 export interface ScanResult {
@@ -49,23 +61,32 @@ export interface ScanResult {
   /** Images decoded and run in this call (0 when the index already had everything). */
   scannedNow: number;
   seconds: number;
+  /** Worker threads used (1: in this thread). */
+  workers: number;
 }
 
-function indexKey(model: VisModel, files: string[], fit: Fit): string {
-  const { height, width, channels, range, preprocess } = model.input;
-  return JSON.stringify([model.name, height, width, channels, range, preprocess, fit, files]);
+function poolSize({ workers, worker }: ScanOptions): number {
+  if (workers === 'auto') return worker ? defaultPoolSize() : 1;
+  return workers ?? 1;
 }
 
-async function readIndex(file: string | undefined, key: string): Promise<PatchIndex | null> {
-  if (!file) return null;
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text === null) return null;
-  try {
-    const index = JSON.parse(text) as PatchIndex;
-    return index.version === 1 && index.key === key ? index : null;
-  } catch {
-    return null;
+/** The requested layers that still need scanning (entries reset when k grew). */
+function pendingLayers(model: VisModel, index: PatchIndex, layers: string[], k: number): string[] {
+  const pending: string[] = [];
+  for (const name of layers) {
+    const node = model.layer(name);
+    const entry = index.layers[name];
+    if (entry && entry.k >= k && entry.scanned === index.files.length) continue;
+    if (!entry || entry.k < k) index.layers[name] = { k, scanned: 0, top: [] };
+    if (!node.spatial || !node.receptiveField) {
+      throw new ConvscopeError(
+        `layer '${name}' (${node.kind}) has no spatial map with a receptive field`,
+        'choose a convolution or pooling layer (see `convscope layers`)',
+      );
+    }
+    pending.push(name);
   }
+  return pending;
 }
 
 /**
@@ -90,80 +111,132 @@ export async function scanPatches(
     skipped: [],
     layers: {},
   };
-  const pending: string[] = [];
-  for (const name of layers) {
-    const node = model.layer(name);
-    const entry = index.layers[name];
-    if (entry && entry.k >= options.k && entry.scanned === files.length) continue;
-    if (!entry || entry.k < options.k) {
-      index.layers[name] = { k: options.k, scanned: 0, top: [] };
-    }
-    if (!node.spatial || !node.receptiveField) {
-      throw new ConvscopeError(
-        `layer '${name}' (${node.kind}) has no spatial map with a receptive field`,
-        'choose a convolution or pooling layer (see `convscope layers`)',
-      );
-    }
-    pending.push(name);
-  }
+  const pending = pendingLayers(model, index, layers, options.k);
   const trackers = new Map(
     pending.map((name) => {
-      const entry = index.layers[name];
+      const { k, top } = index.layers[name];
       const channels = model.layer(name).channels ?? 0;
-      return [name, new TopKTracker(channels, entry.k, entry.scanned > 0 ? entry.top : undefined)];
+      return [name, new TopKTracker(channels, k, top.length > 0 ? top : undefined)];
     }),
   );
+  const batch = Math.max(1, options.batch ?? 32);
+  const plan = (size: number) => planShards(index, pending, files.length, size);
+  const taskOf = ({ start, end, layers: names }: ShardPlan): ShardTask => ({
+    start,
+    files: files.slice(start, end),
+    layers: names.map((name) => ({ name, k: index.layers[name].k })),
+    fit,
+  });
+  const position = new Map(files.map((file, i) => [file, i]));
   const save = async () => {
     for (const [name, tracker] of trackers) index.layers[name].top = tracker.lists;
+    index.skipped.sort((a, b) => position.get(a.file)! - position.get(b.file)!);
     if (options.indexFile) await writeBytesAtomic(options.indexFile, JSON.stringify(index));
   };
-  const from = Math.min(files.length, ...pending.map((n) => index.layers[n].scanned));
-  const batchSize = Math.max(1, options.batch ?? 32);
-  const { height, width, channels } = model.input;
   const skipped = new Set(index.skipped.map((s) => s.file));
+  let done = files.length - plan(batch).reduce((n, s) => n + s.end - s.start, 0);
   let scannedNow = 0;
   let lastSave = performance.now();
-  for (let start = from; start < files.length && pending.length > 0; start += batchSize) {
-    const batch = files.slice(start, start + batchSize).map((file, i) => ({ file, i: start + i }));
-    const decoded = await Promise.all(
-      batch.map(({ file }) => loadImage(file, model.input, fit).catch((e: Error) => e)),
-    );
-    const good = batch.filter((_, i) => !(decoded[i] instanceof Error));
-    for (const [i, d] of decoded.entries()) {
-      if (d instanceof Error && !skipped.has(batch[i].file)) {
-        skipped.add(batch[i].file);
-        index.skipped.push({ file: batch[i].file, error: d.message });
+  const merge = async (shard: ShardPlan, result: ShardResult) => {
+    for (const name of shard.layers) {
+      const tracker = trackers.get(name)!;
+      for (const [c, list] of (result.top[name] ?? []).entries()) {
+        for (const entry of list) tracker.offer(c, entry);
       }
+      markScanned(index.layers[name], shard.start, shard.end);
     }
-    if (good.length > 0) {
-      const pixels = decoded.filter((d): d is Float32Array => !(d instanceof Error));
-      const outputs = tf.tidy(() => {
-        const images = tf.stack(pixels.map((p) => tf.tensor3d(p, [height, width, channels])));
-        return model.activations(images as tf.Tensor4D, pending);
-      });
-      for (const name of pending) {
-        const tensor = outputs[name];
-        const [, h, w, c] = tensor.shape as number[];
-        const values = await tensor.data();
-        const tracker = trackers.get(name)!;
-        const scanned = index.layers[name].scanned;
-        for (const [j, { i }] of good.entries()) {
-          if (i < scanned) continue;
-          tracker.addImage(i, values.subarray(j * h * w * c, (j + 1) * h * w * c), h, w);
-        }
-      }
-      tf.dispose(Object.values(outputs));
+    for (const s of result.skipped) {
+      if (skipped.has(s.file)) continue;
+      skipped.add(s.file);
+      index.skipped.push(s);
     }
-    const end = Math.min(files.length, start + batchSize);
-    for (const name of pending)
-      index.layers[name].scanned = Math.max(index.layers[name].scanned, end);
-    scannedNow += batch.length;
+    scannedNow += shard.end - shard.start;
+    done += shard.end - shard.start;
     if (performance.now() - lastSave >= (options.saveEvery ?? 5) * 1000) {
       await save();
       lastSave = performance.now();
     }
-    options.onProgress?.(end, files.length);
+    options.onProgress?.(done, files.length);
+  };
+  const scanHere = async (shard: ShardPlan) => merge(shard, await scanShard(model, taskOf(shard)));
+  let workers = poolSize(options);
+  try {
+    if (options.workers === 'auto' && workers > 1) {
+      const probes = plan(Math.max(1, Math.floor(batch / 4))).slice(0, 2);
+      const parallel = await worthWorkers(probes, files.length - done, options, scanHere);
+      if (!parallel) workers = 1;
+    }
+    // Planned after the probes (their files are covered now), so every shard is a full batch.
+    const shards = plan(batch);
+    workers = Math.max(1, Math.min(workers, shards.length));
+    if (workers === 1) {
+      for (const shard of shards) {
+        options.signal?.throwIfAborted();
+        await scanHere(shard);
+      }
+    } else {
+      const merged = (i: number, result: ShardResult) => merge(shards[i], result);
+      await scanOnPool(shards.map(taskOf), workers, options, merged);
+    }
+  } finally {
+    await save();
   }
-  await save();
-  return { index, scannedNow, seconds: (performance.now() - started) / 1000 };
+  return { index, scannedNow, seconds: (performance.now() - started) / 1000, workers };
+}
+
+/**
+ * `workers: 'auto'`: scans up to two small probe shards here and estimates the rest from their
+ * time per image. A worker takes about a second to start (tfjs, WASM, the model), which pays
+ * off only for a long scan. The first probe also warms the backend up, so its estimate is
+ * high: below `autoSeconds` stays here at once, above twice that goes parallel at once, and in
+ * between the second probe decides.
+ */
+async function worthWorkers(
+  probes: ShardPlan[],
+  remaining: number,
+  options: ScanOptions,
+  scanHere: (shard: ShardPlan) => Promise<void>,
+): Promise<boolean> {
+  const seconds = options.autoSeconds ?? 10;
+  for (const [i, probe] of probes.entries()) {
+    options.signal?.throwIfAborted();
+    const begun = performance.now();
+    await scanHere(probe);
+    const images = probe.end - probe.start;
+    remaining -= images;
+    const estimate = ((performance.now() - begun) / 1000 / images) * remaining;
+    if (estimate < seconds) return false;
+    if (i === 1 || estimate >= 2 * seconds) return true;
+  }
+  return false;
+}
+
+/** Runs the shards on `size` workers, merging each result as it arrives. */
+async function scanOnPool(
+  tasks: ShardTask[],
+  size: number,
+  options: ScanOptions,
+  merge: (i: number, result: ShardResult) => Promise<void>,
+): Promise<void> {
+  if (!options.worker) {
+    throw new Error('scanPatches: workers > 1 needs options.worker (how workers open the model)');
+  }
+  const script = siblingScript(import.meta.url, 'patches-worker');
+  const failed: string[] = [];
+  const pool = runPool<ShardTask, ShardResult>(tasks, {
+    script,
+    workerData: options.worker,
+    size,
+    signal: options.signal,
+  });
+  for await (const event of pool) {
+    if (event.type === 'result') await merge(event.index, event.value);
+    else if (event.type === 'failed') failed.push(event.error);
+  }
+  if (failed.length > 0) {
+    throw new ConvscopeError(
+      `${failed.length} of ${tasks.length} scan shards failed twice: ${failed[0]}`,
+      'the finished shards are saved; run the same command again to resume',
+    );
+  }
 }

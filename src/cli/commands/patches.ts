@@ -2,7 +2,9 @@
  * `convscope patches --images DIR --layer L --out DIR`: the top-k dataset patches of each channel
  * (Zeiler & Fergus), cropped to the receptive field of the strongest unit, optionally with the
  * deconvnet projection beside each patch (--deconv). The scan is saved in DIR/patches-index.json
- * and resumed or reused by later runs; undecodable images are skipped and listed.
+ * and resumed or reused by later runs; undecodable images are skipped and listed. The scan runs
+ * on a pool of worker threads (--workers N; by default one per core when the scan is long enough
+ * to repay starting them; --workers 1: in this process).
  */
 import type { Command } from 'commander';
 import path from 'node:path';
@@ -25,6 +27,7 @@ interface PatchesOptions extends GlobalOptions {
   batch: string;
   fit: Fit;
   rescan?: boolean;
+  workers: string;
   out: string;
 }
 
@@ -41,13 +44,20 @@ export function addPatchesCommand(program: Command): void {
       .option('--deconv', 'also the deconvnet projection beside each patch')
       .option('--batch <n>', 'images per forward pass', '32')
       .option('--fit <mode>', 'cover | fill | contain', 'cover')
-      .option('--rescan', 'ignore a saved scan index'),
+      .option('--rescan', 'ignore a saved scan index')
+      .option(
+        '--workers <n>',
+        'scan threads: a number, or auto (one per core when the scan is long enough to repay starting them)',
+        'auto',
+      ),
   ).action(
     action(async (options: PatchesOptions) => {
       const k = positiveInt(options.top, '--top')!;
       const batch = positiveInt(options.batch, '--batch');
+      const workers =
+        options.workers === 'auto' ? 'auto' : positiveInt(options.workers, '--workers')!;
       const files = await expandImagePaths(options.images);
-      const { model } = await setUp(options);
+      const { model, backend } = await setUp(options);
       const layers = options.layer.split(',').map((n) => model.layer(n.trim()).name);
       const filtersOf = (name: string) =>
         parseIndexSpec(
@@ -59,21 +69,35 @@ export function addPatchesCommand(program: Command): void {
       for (const name of layers) filtersOf(name);
       const indexFile = path.join(options.out, 'patches-index.json');
       const bar = startProgress(files.length, 'images', options.quiet);
+      const { model: spec, weights, arch, inputRange, preprocess, env } = options;
+      const stop = new AbortController();
+      const interrupt = () => stop.abort();
+      process.once('SIGINT', interrupt);
       const scan = await scanPatches(model, files, layers, {
         k,
         batch,
         fit: options.fit,
         indexFile: options.rescan ? undefined : indexFile,
         onProgress: (done) => bar.update(done),
-      });
-      bar.stop();
+        workers,
+        worker: { model: { model: spec, weights, arch, inputRange, preprocess, env }, backend },
+        signal: stop.signal,
+      })
+        .catch((error: unknown) => {
+          if (!stop.signal.aborted) throw error;
+          throw new ConvscopeError('interrupted', 'the scan is saved; run again to resume it');
+        })
+        .finally(() => {
+          process.off('SIGINT', interrupt);
+          bar.stop();
+        });
       if (options.rescan) await writeBytesAtomic(indexFile, JSON.stringify(scan.index));
       const { index } = scan;
       const rate = scan.scannedNow / Math.max(scan.seconds, 1e-6);
       if (!options.quiet) {
         process.stderr.write(
           scan.scannedNow > 0
-            ? `scanned ${scan.scannedNow} images in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s)\n`
+            ? `scanned ${scan.scannedNow} images in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${scan.workers} ${scan.workers === 1 ? 'thread' : 'workers'})\n`
             : `reused the saved scan in ${indexFile}\n`,
         );
         for (const s of index.skipped) process.stderr.write(`skipped ${s.file}: ${s.error}\n`);
@@ -95,6 +119,7 @@ export function addPatchesCommand(program: Command): void {
           skipped: index.skipped,
           seconds: scan.seconds,
           imagesPerSecond: scan.scannedNow > 0 ? rate : null,
+          workers: scan.workers,
           grid: rendered.grid,
           filters: rendered.filters,
         });

@@ -63,7 +63,11 @@ export function fourierImage(shape: ImageShape, options: FourierOptions = {}): P
   const colour = tf.tidy(() => tf.tensor2d(colorDecorrelationMatrix()).transpose());
   // logit(center): the pre-sigmoid offset that maps a zero spectrum to the centre image.
   const offset = tf.tidy(() => {
-    const c = tf.clipByValue(tf.add(tf.zeros([1, height, width, channels]), options.center ?? 0.5), 0.02, 0.98);
+    const c = tf.clipByValue(
+      tf.add(tf.zeros([1, height, width, channels]), options.center ?? 0.5),
+      0.02,
+      0.98,
+    );
     return tf.log(tf.div(c, tf.sub(1, c)));
   });
   return {
