@@ -72,6 +72,46 @@ describe('convscope filters', () => {
     expect((await sharp(path.join(outs[0], 'grid.png')).metadata()).width).toBeGreaterThan(3 * 112);
   });
 
+  it('--workers 2 runs one shard per worker, each equal to that shard run in this thread', async () => {
+    const base = ['filters', '--layer', 'block1_conv1', '--steps', '8', '--json'];
+    const pooled = JSON.parse(
+      (
+        await cli(
+          ...base,
+          '--filters',
+          '0-3',
+          '--seed',
+          '5',
+          '--workers',
+          '2',
+          '--out',
+          path.join(dir, 'w2'),
+        )
+      ).stdout,
+    ) as Manifest;
+    expect(pooled.workers).toBe(2);
+    expect(pooled.items.map((i) => i.index)).toEqual([0, 1, 2, 3]);
+    // Shard s holds items [2s, 2s + 2) and uses seed 5 + s.
+    for (const [filters, seed, first] of [
+      ['0-1', '5', 0],
+      ['2-3', '6', 2],
+    ] as const) {
+      const out = path.join(dir, `w1-${seed}`);
+      const alone = JSON.parse(
+        (await cli(...base, '--filters', filters, '--seed', seed, '--out', out)).stdout,
+      ) as Manifest;
+      for (const [j, item] of alone.items.entries()) {
+        const twin = pooled.items[first + j];
+        expect(twin.activation).toEqual(item.activation);
+        const [a, b] = await Promise.all([
+          readFile(path.join(out, item.file)),
+          readFile(path.join(dir, 'w2', twin.file)),
+        ]);
+        expect(a.equals(b)).toBe(true);
+      }
+    }
+  });
+
   it('with no --layer draws the last conv of each block, 8 filters each', async () => {
     const out = path.join(dir, 'classic');
     const { code } = await cli('filters', '--steps', '2', '--out', out, '--quiet');

@@ -9,20 +9,21 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
 import type { VisModel } from '../core/models/vis-model.js';
-import type { Objective } from '../core/objectives/objective.js';
+import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
 import {
   effectiveStepRule,
   maximize,
-  type Frame,
   type ImageBatch,
   type MaximizeResult,
 } from '../core/optimize/maximize.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, writeGridPng, type GridTile } from './grid-png.js';
+import { maximizeOnPool, type MaximizeWorkerData } from './maximize-pool.js';
 
 export interface VisualizeItem {
-  objective: Objective;
+  /** The objective as data (rebuilt in worker threads when the run uses them). */
+  spec: ObjectiveSpec;
   /** Filter or class index. */
   index: number;
   /** Layer name, or undefined for classes. */
@@ -45,8 +46,12 @@ export interface VisualizeRun {
   /** Keep every k-th step as a frame (0: no history). */
   history?: number;
   signal?: AbortSignal;
-  /** Called with every frame (progress bars). */
-  onFrame?: (frame: Frame) => void;
+  /** Called with the step reached and every item's latest objective value (progress bars). */
+  onProgress?: (step: number, scores: number[]) => void;
+  /** Worker threads (1: this thread, one batch). */
+  workers?: number;
+  /** How worker threads open the model (needed when workers > 1). */
+  workerData?: MaximizeWorkerData;
   /** Adds the target class's probability per item. */
   withProbability?: boolean;
 }
@@ -74,6 +79,8 @@ export interface Manifest {
   backend: string;
   seconds: number;
   aborted: boolean;
+  /** Worker threads used; with more than one, shard s of the items used seed + s. */
+  workers: number;
   settings: OptimizationSettings;
   /** The learning rate as run (the Fourier rate is scaled below 128 px). */
   effectiveLearningRate: number;
@@ -113,30 +120,46 @@ function gridLayout(items: VisualizeItem[]): { rowLabels?: string[]; columns: nu
   return { columns: Math.min(items.length, items.length <= 10 ? items.length : 8) };
 }
 
+/** Runs the optimization in this thread (one batch) or on a pool of workers. */
+async function optimize(run: VisualizeRun): Promise<MaximizeResult> {
+  const specs = run.items.map((i) => i.spec);
+  const workers = Math.min(run.workers ?? 1, specs.length);
+  if (workers > 1) {
+    if (!run.workerData) throw new Error('visualize: workers > 1 needs workerData');
+    return maximizeOnPool({
+      specs,
+      settings: run.settings,
+      seed: run.seed,
+      history: run.history ?? 0,
+      workers,
+      workerData: run.workerData,
+      signal: run.signal,
+      onProgress: run.onProgress,
+    });
+  }
+  let result: MaximizeResult | undefined;
+  for await (const frame of maximize(run.model, specs.map(objectiveFromSpec), run.settings, {
+    seed: run.seed,
+    signal: run.signal,
+    history: run.history ?? 0,
+    yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  })) {
+    run.onProgress?.(frame.step, frame.scores);
+    if (frame.result) result = frame.result;
+  }
+  return result!;
+}
+
 /**
- * Optimizes all items in one batch and writes the files; returns the manifest.
+ * Optimizes all items (one batch, or one batch per worker) and writes the files; returns the
+ * manifest.
  * @example const manifest = await visualize({ model, items, settings, preset: 'lucid', ... })
  */
 export async function visualize(run: VisualizeRun): Promise<Manifest> {
   const { model, items, settings, outDir, history = 0 } = run;
   const size = Math.min(model.input.height, model.input.width);
   const scale = viewScale(size);
-  let result: MaximizeResult | undefined;
-  for await (const frame of maximize(
-    model,
-    items.map((i) => i.objective),
-    settings,
-    {
-      seed: run.seed,
-      signal: run.signal,
-      history,
-      yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
-    },
-  )) {
-    run.onFrame?.(frame);
-    if (frame.result) result = frame.result;
-  }
-  const done = result!;
+  const done = await optimize(run);
   const manifestItems: ManifestItem[] = [];
   const tiles: GridTile[] = [];
   const probability = run.withProbability
@@ -150,7 +173,7 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       index: item.index,
       ...(item.layer ? { layer: item.layer } : {}),
       ...(item.label ? { label: item.label } : {}),
-      objective: item.objective.description,
+      objective: objectiveFromSpec(item.spec).description,
       file,
       activation: {
         initial: round(done.initial[i]),
@@ -208,6 +231,7 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     backend: run.backend,
     seconds: round(done.seconds),
     aborted: done.aborted,
+    workers: Math.max(1, Math.min(run.workers ?? 1, items.length)),
     settings,
     effectiveLearningRate: effectiveStepRule(settings, size).lr,
     items: manifestItems,

@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
-import { classLogit } from '../../core/objectives/objective.js';
 import { DEFAULT_PRESET } from '../../core/optimize/presets.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
@@ -54,7 +53,7 @@ export function addClassesCommand(program: Command): void {
         const list: VisualizeItem[] = parseClassSpec(model, options.class).map((k) => {
           const label = model.labels?.[k];
           return {
-            objective: classLogit(k, label),
+            spec: { kind: 'class', index: k, label } as const,
             index: k,
             label,
             stem: `class_${k}${label ? `_${slug(label)}` : ''}`,

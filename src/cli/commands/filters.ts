@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
-import { channel, neuron } from '../../core/objectives/objective.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
@@ -53,7 +52,7 @@ function items(
       `layer '${layer}'`,
     ).filter((k) => k < channels);
     return indices.map((k) => ({
-      objective: useNeuron ? neuron(layer, k) : channel(layer, k),
+      spec: { kind: useNeuron ? 'neuron' : 'channel', layer, index: k } as const,
       index: k,
       layer,
       stem: `${layer}_${k}`,
