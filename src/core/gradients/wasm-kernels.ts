@@ -22,16 +22,15 @@ interface WasmBackend extends tf.KernelBackend {
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
-/** out[s, ...] = sum of x[i, ...] over the i with segmentIds[i] = s (segmentIds 1-D). */
-function unsortedSegmentSumKernel({
-  inputs,
-  attrs,
-  backend,
-}: {
+/** What tfjs passes a kernel function. */
+interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   attrs?: tf.NamedAttrMap;
   backend: unknown;
-}): tf.TensorInfo {
+}
+
+/** out[s, ...] = sum of x[i, ...] over the i with segmentIds[i] = s (segmentIds 1-D). */
+function unsortedSegmentSumKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const ids = inputs.segmentIds as tf.TensorInfo;
@@ -60,15 +59,7 @@ function sharedIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-function filterGradientKernel({
-  inputs,
-  attrs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: unknown;
-}): tf.Tensor {
+function filterGradientKernel({ inputs, attrs, backend }: KernelArgs): tf.Tensor {
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
