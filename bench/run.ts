@@ -9,6 +9,9 @@
  * - embedded-step: steps/s of the whole activation-maximization loop (lucid preset: Fourier
  *   parameterization, transforms, Adam) on the embedded model, one filter of block3_conv2.
  * - am-vgg16-128, am-vgg16-224: the same loop on VGG16 (random weights), block5_conv3.
+ * - vgg16-block5_conv3-224: the bare gradient step of the first case at 224 px.
+ * - vgg16-scan-224: forward images/s to block5_pool (the top-9 scan workload), batch 8, our
+ *   executor vs tfjs' own LayersModel.predict of a sub-model.
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildVgg } from '../src/core/models/architectures/vgg.js';
@@ -100,7 +103,30 @@ const vgg16 = (size: number) =>
     input: { preprocess: 'caffe' },
   });
 
+async function scanCase(name: string, size: number, batch: number): Promise<Result> {
+  const model = vgg16(size);
+  const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const rate = (run: () => tf.Tensor, repeats: number) => {
+    tf.tidy(() => run().dataSync());
+    const start = performance.now();
+    for (let i = 0; i < repeats; i++) tf.tidy(() => run().dataSync());
+    return (batch * repeats) / ((performance.now() - start) / 1000);
+  };
+  const ours = rate(
+    () => model.activations(images, ['block5_pool'], { inference: true }).block5_pool,
+    2,
+  );
+  const sub = model.subModel(['block5_pool']);
+  const input = model.toModelInput(images);
+  const stock = rate(() => sub.predict(input) as tf.Tensor, 2);
+  tf.dispose([images, input]);
+  model.dispose();
+  return { case: name, value: ours, unit: 'images/s', stockTfjs: stock };
+}
+
 const CASES: Record<string, () => Promise<Result>> = {
+  'vgg16-block5_conv3-224': () => gradientStepCase('vgg16-block5_conv3-224', 'block5_conv3', 224),
+  'vgg16-scan-224': () => scanCase('vgg16-scan-224', 224, 8),
   'embedded-step': async () =>
     maximizeCase('embedded-step', await openModel({}), 'block3_conv2', 64, 32),
   'am-vgg16-128': async () => maximizeCase('am-vgg16-128', vgg16(128), 'block5_conv3', 6, 2),
@@ -125,7 +151,7 @@ async function main(): Promise<void> {
     results.push(result);
     if (!json) {
       const faster =
-        result.unit === 'steps/s'
+        result.unit === 'steps/s' || result.unit === 'images/s'
           ? result.value / result.stockTfjs!
           : result.stockTfjs! / result.value;
       const ratio = result.stockTfjs

@@ -56,7 +56,7 @@ export async function scanShard(model: VisModel, shard: ShardTask): Promise<Shar
   const { height, width, channels } = model.input;
   const outputs = tf.tidy(() => {
     const images = tf.stack(good.map((g) => tf.tensor3d(g.pixels, [height, width, channels])));
-    return model.activations(images as tf.Tensor4D, names);
+    return model.activations(images as tf.Tensor4D, names, { inference: true });
   });
   try {
     for (const { name, k } of shard.layers) {

@@ -19,6 +19,11 @@ export type ReluRule = (x: tf.Tensor) => tf.Tensor;
 export interface ForwardOptions {
   relu?: ReluRule;
   /**
+   * Forward only (never differentiated): run conv + bias + ReLU as one fused kernel, as tfjs'
+   * own predict does (~15% faster on WASM). Ignored with a custom ReLU rule or a `tap`.
+   */
+  inference?: boolean;
+  /**
    * Called with each computed layer's output; what it returns replaces that output downstream
    * (e.g. `+ probe` to differentiate with respect to an intermediate layer, as Grad-CAM does).
    */
@@ -68,11 +73,30 @@ interface Step {
   preActivation?: tf.Tensor;
 }
 
-function runLayer(node: LayerNode, inputs: tf.Tensor[], relu: ReluRule): Step {
+function runLayer(node: LayerNode, inputs: tf.Tensor[], relu: ReluRule, fuse = false): Step {
   const layer = node.layer;
   const config = layer.getConfig() as Record<string, unknown>;
   const weights = layer as unknown as WeightedLayer;
   const x = inputs[0];
+  const activation = (config.activation ?? 'linear') as string;
+  if (
+    fuse &&
+    node.kind === 'Conv2D' &&
+    config.dataFormat !== 'channelsFirst' &&
+    weights.kernel &&
+    (activation === 'relu' || activation === 'linear')
+  ) {
+    const output = tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: weights.kernel.read() as tf.Tensor4D,
+      strides: pair(config.strides),
+      pad: config.padding as 'same' | 'valid',
+      dilations: pair(config.dilationRate ?? 1),
+      bias: weights.bias?.read(),
+      activation,
+    });
+    return { output };
+  }
   if (node.kind === 'Conv2D' && config.dataFormat !== 'channelsFirst' && weights.kernel) {
     const conv = tf.conv2d(
       x as tf.Tensor4D,
@@ -137,7 +161,8 @@ export function forward(
     for (const node of nodes) {
       if (!needed.has(node.name)) continue;
       const inputs = node.inputs.length === 0 ? [input] : node.inputs.map((n) => outputs.get(n)!);
-      const step = runLayer(node, inputs, relu);
+      const fuse = Boolean(options.inference) && !options.relu && !options.tap;
+      const step = runLayer(node, inputs, relu, fuse);
       outputs.set(node.name, options.tap ? options.tap(node.name, step.output) : step.output);
       if (wantLogits && node.name === logits!.layer) {
         result[LOGITS] = logits!.preActivation ? (step.preActivation ?? step.output) : step.output;
