@@ -31,6 +31,8 @@ export interface Objective {
   readonly targets: ObjectiveTarget[];
   /** One score per image: [batch]. */
   score(activations: Activations): tf.Tensor1D;
+  /** Set by `channel`: lets a batch of channel objectives be scored in one pass. */
+  readonly channel?: { layer: string; index: number };
 }
 
 function read(activations: Activations, layer: string): tf.Tensor {
@@ -63,6 +65,7 @@ export function channel(layer: string, k: number): Objective {
     description: `channel ${layer}:${k}`,
     layers: [layer],
     targets: [{ layer, index: k }],
+    channel: { layer, index: k },
     score: (activations) => meanPerImage(channelOf(activations, layer, k)),
   };
 }
@@ -154,6 +157,7 @@ export function sum(...objectives: Objective[]): Objective {
 export function scale(objective: Objective, factor: number): Objective {
   return {
     ...objective,
+    channel: undefined, // no longer a plain channel mean
     description: `${factor} * (${objective.description})`,
     score: (activations) => tf.mul(objective.score(activations), factor),
   };
@@ -163,6 +167,7 @@ export function scale(objective: Objective, factor: number): Objective {
 export function negate(objective: Objective): Objective {
   return {
     ...objective,
+    channel: undefined, // no longer a plain channel mean
     description: `-(${objective.description})`,
     score: (activations) => tf.neg(objective.score(activations)),
   };

@@ -21,7 +21,7 @@ import {
   sum,
   type Objective,
 } from '../objectives/objective.js';
-import { maximize, type MaximizeOptions, type MaximizeResult } from './maximize.js';
+import { itemScores, maximize, type MaximizeOptions, type MaximizeResult } from './maximize.js';
 import { PRESETS, getPreset } from './presets.js';
 import { applyOverrides } from './setting-options.js';
 import type { OptimizationSettings } from './settings.js';
@@ -276,5 +276,31 @@ describe('maximize', () => {
     const result = await run(smallModel(1), [channel('conv2', 2)], quick('lucid', 12));
     expect(result.best.shape).toEqual([1, 16, 16, 1]);
     expect(result.bestScores[0]).toBeGreaterThan(result.initial[0]);
+  });
+});
+
+describe('itemScores', () => {
+  it('scores a batch of channel objectives in one pass exactly like the generic path', () => {
+    const activations = {
+      a: tf.randomNormal([4, 5, 6, 7], 0, 1, 'float32', 1),
+      b: tf.randomNormal([4, 3, 3, 2], 0, 1, 'float32', 2),
+    };
+    const objectives = [channel('a', 3), channel('b', 1), channel('a', 0), channel('b', 0)];
+    const fast = itemScores(objectives, activations).arraySync();
+    const generic = objectives.map((o, i) => o.score(activations).arraySync()[i]);
+    fast.forEach((v, i) => expect(v).toBeCloseTo(generic[i], 5));
+    // A non-channel objective in the batch takes the generic path, with the same values.
+    const mixed = itemScores(
+      [...objectives.slice(0, 3), neuron('b', 0, 1, 1)],
+      activations,
+    ).arraySync();
+    expect(mixed[3]).toBeCloseTo((activations.b.arraySync() as number[][][][])[3][1][1][0], 5);
+    // negate/scale of a channel are not plain channel objectives.
+    const signed = itemScores(
+      [negate(channel('a', 3)), scale(channel('b', 1), 2)],
+      activations,
+    ).arraySync();
+    expect(signed[0]).toBeCloseTo(-generic[0], 5);
+    expect(signed[1]).toBeCloseTo(2 * channel('b', 1).score(activations).arraySync()[1], 5);
   });
 });
