@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 /** The `convscope` command line: one file per command under commands/, wired up here. */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { PACKAGE_ROOT } from '../node/open-model.js';
+import { PACKAGE } from '../node/package-info.js';
 import { addAttributeCommand } from './commands/attribute.js';
 import { addClassesCommand } from './commands/classes.js';
 import { addEvaluateCommand } from './commands/evaluate.js';
@@ -15,10 +13,6 @@ import { addPatchesCommand } from './commands/patches.js';
 import { addPredictCommand } from './commands/predict.js';
 import { addWeightsCommand } from './commands/weights.js';
 
-const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-  version: string;
-};
-
 // `convscope ... | head` closes stdout early: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
@@ -27,7 +21,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command('convscope')
   .description('See what convolutional networks learn (TensorFlow.js).')
-  .version(pkg.version)
+  .version(PACKAGE.version)
   .showHelpAfterError('(run `convscope <command> --help` for the options)');
 
 addLayersCommand(program);

@@ -4,13 +4,12 @@
  * `--history`/`--out` flags, the progress bar over steps, and the run itself.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { DEFAULT_PRESET, PRESETS, getPreset } from '../core/optimize/presets.js';
 import { SETTING_OPTIONS, applyOverrides, kebab } from '../core/optimize/setting-options.js';
-import { PACKAGE_ROOT } from '../node/open-model.js';
+import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
 import { printJson, type GlobalOptions } from './common.js';
@@ -51,14 +50,6 @@ export function withMaximizeOptions(
     );
   }
   return command;
-}
-
-function toolName(): string {
-  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-    name: string;
-    version: string;
-  };
-  return `${pkg.name}@${pkg.version}`;
 }
 
 /** Runs the items with the preset and overrides of `options`, with a progress bar. */
@@ -115,7 +106,7 @@ export async function runMaximize(
       preset: preset.name,
       seed,
       backend,
-      tool: toolName(),
+      tool: TOOL,
       outDir: options.out,
       history,
       signal: controller.signal,

@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomic-write.js';
+import { escapeXml } from './grid-png.js';
 
 // A sequential "Blues" colour map (white to dark blue), interpolated linearly in RGB.
 const BLUES = [
@@ -22,9 +23,6 @@ function colour(t: number): number[] {
   const f = x - i;
   return BLUES[i].map((c, k) => Math.round(c + (BLUES[i + 1][k] - c) * f));
 }
-
-export const escapeXml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * Renders `matrix` (rows: true class, columns: predicted) with `classes` as axis labels.

@@ -43,7 +43,8 @@ function parseColor(color: string): [number, number, number] {
   return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16)) as [number, number, number];
 }
 
-const escapeXml = (text: string) =>
+/** Text made safe for SVG content and attributes. */
+export const escapeXml = (text: string): string =>
   text.replace(
     /[<>&"']/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
@@ -54,6 +55,9 @@ function fit(text: string, width: number, font: number): string {
   const max = Math.max(1, Math.floor(width / (font * 0.6)));
   return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
 }
+
+/** Upscale for viewing one image of side `size`: nearest neighbour to at least 112 px. */
+export const viewScale = (size: number): number => Math.max(1, Math.ceil(112 / size));
 
 /** Nearest-neighbour upscale by an integer factor. */
 export function upscale(image: RgbaImage, scale: number): RgbaImage {

@@ -18,7 +18,7 @@ import {
 } from '../core/optimize/maximize.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { writeBytesAtomic } from './atomic-write.js';
-import { encodePng, writeGridPng, type GridTile } from './grid-png.js';
+import { encodePng, viewScale, writeGridPng, type GridTile } from './grid-png.js';
 import { maximizeOnPool, type MaximizeWorkerData } from './maximize-pool.js';
 
 export interface VisualizeItem {
@@ -87,9 +87,6 @@ export interface Manifest {
   items: ManifestItem[];
   grid: string;
 }
-
-/** Per-item view scale: nearest-neighbour upscaling so small inputs are at least 112 px. */
-export const viewScale = (size: number): number => Math.max(1, Math.ceil(112 / size));
 
 function imageOf(batch: ImageBatch, i: number): RgbaImage {
   const [, h, w, c] = batch.shape;

@@ -8,6 +8,7 @@ import { ConvscopeError } from '../../core/errors.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
 import { DEFAULT_PRESET } from '../../core/optimize/presets.js';
+import { classSlug } from '../../node/datasets/fashion-mnist.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
@@ -32,12 +33,6 @@ export function parseClassSpec(model: VisModel, spec: string): number[] {
   return out;
 }
 
-const slug = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-
 export function addClassesCommand(program: Command): void {
   const command = program
     .command('classes')
@@ -56,7 +51,7 @@ export function addClassesCommand(program: Command): void {
             spec: { kind: 'class', index: k, label } as const,
             index: k,
             label,
-            stem: `class_${k}${label ? `_${slug(label)}` : ''}`,
+            stem: `class_${k}${label ? `_${classSlug(label)}` : ''}`,
           };
         });
         await runMaximize(model, backend, list, options, true);

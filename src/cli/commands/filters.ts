@@ -4,6 +4,7 @@
  * every block, 8 filters each, one row per layer.
  */
 import type { Command } from 'commander';
+import { lastConvOfEachBlock } from '../../core/methods/feature-maps.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
 import type { VisualizeItem } from '../../node/visualize.js';
@@ -14,27 +15,6 @@ interface FiltersOptions extends MaximizeCliOptions {
   layer?: string;
   filters?: string;
   neuron?: boolean;
-}
-
-/** The last conv layer of each block (a conv followed, eventually, by a pooling layer). */
-export function lastConvOfEachBlock(model: VisModel): string[] {
-  const layers = model.layers;
-  const out: string[] = [];
-  let lastConv: string | null = null;
-  for (const node of layers) {
-    if (
-      node.kind === 'Conv2D' ||
-      node.kind === 'SeparableConv2D' ||
-      node.kind === 'DepthwiseConv2D'
-    ) {
-      lastConv = node.name;
-    } else if (/Pooling2D$/.test(node.kind) && lastConv) {
-      out.push(lastConv);
-      lastConv = null;
-    }
-  }
-  if (lastConv) out.push(lastConv);
-  return out;
 }
 
 function items(
@@ -73,7 +53,7 @@ export function addFiltersCommand(program: Command): void {
       try {
         const layers = options.layer
           ? options.layer.split(',').map((l) => model.layer(l.trim()).name)
-          : lastConvOfEachBlock(model);
+          : lastConvOfEachBlock(model.layers);
         const list = items(model, layers, options.filters, Boolean(options.neuron));
         await runMaximize(model, backend, list, options);
       } finally {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { rgbaFromFloats } from '../../core/image/rgba.js';
 import { classifyFiles } from '../../node/classify-files.js';
-import { writeGridPng, type GridTile } from '../../node/grid-png.js';
+import { viewScale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { expandImagePaths, loadImage, type Fit } from '../../node/images.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 
@@ -79,7 +79,7 @@ export function addPredictCommand(program: Command): void {
         }
         await writeGridPng(options.out, tiles, {
           columns: Math.min(8, tiles.length),
-          scale: Math.max(1, Math.ceil(112 / model.input.width)),
+          scale: viewScale(Math.min(model.input.width, model.input.height)),
           title: `${model.name}: top class per image`,
         });
       }

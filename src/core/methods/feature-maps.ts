@@ -54,6 +54,24 @@ export function firstConvOfEachBlock(layers: LayerNode[]): string[] {
 }
 
 /**
+ * The last Conv2D of each block, with blocks found as in `firstConvOfEachBlock` (runs of
+ * Conv2Ds with the same output size): the layers of the classic activation-maximization
+ * figure (VGG16: block1_conv2 ... block5_conv3).
+ */
+export function lastConvOfEachBlock(layers: LayerNode[]): string[] {
+  const out: string[] = [];
+  let size = '';
+  for (const node of layers) {
+    if (node.kind !== 'Conv2D' || !node.spatial) continue;
+    const here = node.outputShape.slice(0, 2).join('x');
+    if (here === size) out[out.length - 1] = node.name;
+    else out.push(node.name);
+    size = here;
+  }
+  return out;
+}
+
+/**
  * Feature maps of `layers` for one image [height, width, channels] in [0, 1].
  *
  * @example const [maps] = await featureMaps(model, image, ['block1_conv1'], { colormap: 'viridis' });

@@ -255,7 +255,9 @@ export async function* maximize(
         scoresTensor = tf.keep(tf.clone(scores));
         return tf.sum(tf.sub(scores, penalty(image, settings.penalties)));
       }, parameterization.variables);
-      stepScores = Array.from(await scoresTensor!.data());
+      // Only the redirected ReLU needs the step's scores in JavaScript (a device read per step
+      // on GPU backends); without it they stay on the device.
+      if (settings.redirectSteps > 0) stepScores = Array.from(await scoresTensor!.data());
       (scoresTensor as tf.Tensor1D | null)?.dispose();
       const gradients = parameterization.variables.map((v) => grads[v.name]);
       rule.apply(parameterization.variables, gradients, step);

@@ -5,8 +5,9 @@
  * the browser load that converted copy. Labels files are cached the same way. Every entry a
  * user can name (`vgg16`, ..., `imagenet-labels`) is listed by `cacheEntries`.
  */
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { ConvscopeError, listForMessage } from '../../core/errors.js';
 import {
   buildZooArchitecture,
@@ -171,15 +172,7 @@ export async function addToCache(
   );
   if (entry.kind === 'labels') parseImagenetLabels(await readFile(file, 'utf8'));
   const dest = downloadPath(entry.file, env);
-  const temporary = `${dest}.${process.pid}.${Date.now()}.part`;
-  await rm(temporary, { force: true });
-  try {
-    await mkdir(path.dirname(dest), { recursive: true });
-    await copyFile(file, temporary);
-    await rename(temporary, dest);
-  } finally {
-    await rm(temporary, { force: true });
-  }
+  await writeFileAtomic(dest, (temporary) => copyFile(file, temporary));
   if (entry.kind === 'weights' && entry.record) {
     const labels = await ensureLabels(entry.record, { ...options, offline: true }).catch(
       () => undefined,
