@@ -42,15 +42,21 @@ export interface LayerMaps {
  * after each downsampling).
  */
 export function firstConvOfEachBlock(layers: LayerNode[]): string[] {
-  const out: string[] = [];
+  return convBlocks(layers).map((block) => block[0]);
+}
+
+/** Runs of consecutive Conv2Ds with the same spatial output size (a block ends at a pool). */
+function convBlocks(layers: LayerNode[]): string[][] {
+  const blocks: string[][] = [];
   let size = '';
   for (const node of layers) {
     if (node.kind !== 'Conv2D' || !node.spatial) continue;
     const here = node.outputShape.slice(0, 2).join('x');
-    if (here !== size) out.push(node.name);
+    if (here === size) blocks[blocks.length - 1].push(node.name);
+    else blocks.push([node.name]);
     size = here;
   }
-  return out;
+  return blocks;
 }
 
 /**
@@ -59,16 +65,7 @@ export function firstConvOfEachBlock(layers: LayerNode[]): string[] {
  * figure (VGG16: block1_conv2 ... block5_conv3).
  */
 export function lastConvOfEachBlock(layers: LayerNode[]): string[] {
-  const out: string[] = [];
-  let size = '';
-  for (const node of layers) {
-    if (node.kind !== 'Conv2D' || !node.spatial) continue;
-    const here = node.outputShape.slice(0, 2).join('x');
-    if (here === size) out[out.length - 1] = node.name;
-    else out.push(node.name);
-    size = here;
-  }
-  return out;
+  return convBlocks(layers).map((block) => block[block.length - 1]);
 }
 
 /**
