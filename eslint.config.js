@@ -68,6 +68,26 @@ export default tseslint.config(
     },
   },
   {
+    // The workbench runs in the browser (page and Web Worker), never in Node.
+    files: ['web/src/**/*.ts'],
+    ignores: ['web/src/**/*.test.ts'],
+    languageOptions: { globals: { ...globals.browser, ...globals.worker } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'the workbench runs in a browser.' },
+            {
+              group: ['**/src/node/**', '**/src/cli/**', '**/src/server/**'],
+              message: 'the workbench may only use src/core.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['*.config.js', '*.config.ts', 'eslint.config.js'],
     rules: { 'import/no-default-export': 'off' },
   },

@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 import type { VisModel } from '../core/models/vis-model.js';
-import { DEFAULT_PRESET, PRESETS, getPreset } from '../core/optimize/presets.js';
-import { SETTING_OPTIONS, applyOverrides, kebab } from '../core/optimize/setting-options.js';
+import { DEFAULT_PRESET, PRESETS } from '../core/optimize/presets.js';
+import { resolveRun } from '../core/optimize/resolve-run.js';
+import { SETTING_OPTIONS, kebab } from '../core/optimize/setting-options.js';
 import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
@@ -60,12 +61,9 @@ export async function runMaximize(
   options: MaximizeCliOptions,
   withProbability = false,
 ): Promise<Manifest> {
-  let resized: VisModel | undefined;
-  const preset = getPreset(options.preset);
   const overrides = Object.fromEntries(
     SETTING_OPTIONS.map((o) => [o.key, options[o.key] as string | undefined]),
   );
-  const settings = applyOverrides(preset.settings, overrides);
   const history = options.history === undefined ? 0 : Number(options.history);
   if (!Number.isInteger(history) || history < 0) {
     throw new ConvscopeError(`--history must be a positive integer, got '${options.history}'`);
@@ -73,14 +71,10 @@ export async function runMaximize(
   const seed = options.seed === undefined ? 0 : Number(options.seed);
   if (!Number.isInteger(seed))
     throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
-  // Models that take any size (VGG16 without its top) render at the preset's or --size's
-  // size; fixed-size models at their own (an explicit --size that differs is an error).
-  const wanted = settings.size;
-  const fixed = model.input.height === wanted && model.input.width === wanted;
-  if (!fixed && (model.acceptsAnySize || options.size !== undefined)) {
-    model = await model.withInputSize(wanted, wanted);
-    resized = model;
-  }
+  const run = await resolveRun(model, options.preset, overrides);
+  const { preset, settings } = run;
+  const resized = run.resized ? run.model : undefined;
+  model = run.model;
   // auto: one worker per core for runs of 4 items or more (a worker costs ~1 s to start);
   // results depend on the worker count (shard s uses seed + s), which the manifest records.
   const workers =

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
-import { DEFAULT_PRESET } from '../../core/optimize/presets.js';
+import { defaultPresetFor } from '../../core/optimize/presets.js';
 import { classSlug } from '../../node/datasets/fashion-mnist.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
@@ -43,7 +43,7 @@ export function addClassesCommand(program: Command): void {
       const { model, backend } = await setUp(options);
       // Gray models (the embedded one) give silhouettes with the mean-image prior; RGB
       // models (VGG) the Lucid look.
-      options.preset ??= model.input.channels === 1 ? 'mean-prior' : DEFAULT_PRESET;
+      options.preset ??= defaultPresetFor('classes', model.input.channels);
       try {
         const list: VisualizeItem[] = parseClassSpec(model, options.class).map((k) => {
           const label = model.labels?.[k];

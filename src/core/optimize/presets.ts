@@ -11,9 +11,20 @@
  * only its maximum rate is mapped. Decay, blur sigma (pixels) and percentiles carry over.
  */
 import { ConvscopeError, listForMessage } from '../errors.js';
-import { NO_PENALTIES } from '../regularizers/penalties.js';
-import { NO_YOSINSKI } from '../regularizers/yosinski.js';
+import type { PenaltySettings } from '../regularizers/penalties.js';
+import type { YosinskiSettings } from '../regularizers/yosinski.js';
 import type { OptimizationSettings } from './settings.js';
+
+// Regularizers off. Defined here, not beside their ops, so the page's form code that reads
+// presets does not pull TF.js into the page bundle.
+const NO_YOSINSKI: YosinskiSettings = {
+  decay: 0,
+  blurRadius: 0,
+  blurEvery: 0,
+  normPct: 0,
+  contribPct: 0,
+};
+const NO_PENALTIES: PenaltySettings = { totalVariation: 0, lpNorm: 0, p: 2 };
 
 export interface Preset {
   name: string;
@@ -127,6 +138,14 @@ export const PRESETS: readonly Preset[] = [
 ];
 
 export const DEFAULT_PRESET = 'lucid';
+
+/**
+ * The preset a task starts with: class images of gray models use `mean-prior` (Lucid's
+ * settings give adversarial texture there, see the README), everything else Lucid's.
+ */
+export function defaultPresetFor(task: 'filters' | 'classes', channels: number): string {
+  return task === 'classes' && channels === 1 ? 'mean-prior' : DEFAULT_PRESET;
+}
 
 /** The preset called `name` (a deep copy, safe to modify); the error lists the presets. */
 export function getPreset(name: string): Preset {

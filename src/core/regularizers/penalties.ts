@@ -14,8 +14,6 @@ export interface PenaltySettings {
   p: number;
 }
 
-export const NO_PENALTIES: PenaltySettings = { totalVariation: 0, lpNorm: 0, p: 2 };
-
 /** Mean absolute difference between vertical and horizontal neighbours, per image: [b]. */
 export function totalVariation(image: tf.Tensor4D): tf.Tensor1D {
   return tf.tidy(() => {

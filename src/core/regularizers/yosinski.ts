@@ -20,14 +20,6 @@ export interface YosinskiSettings {
   contribPct: number;
 }
 
-export const NO_YOSINSKI: YosinskiSettings = {
-  decay: 0,
-  blurRadius: 0,
-  blurEvery: 0,
-  normPct: 0,
-  contribPct: 0,
-};
-
 /** L2 decay toward the mean image (zero in centred space). */
 export function decay(x: tf.Tensor4D, amount: number): tf.Tensor4D {
   return tf.mul(x, 1 - amount);

@@ -1,0 +1,114 @@
+/**
+ * TF.js layers-model artifacts from `model.json` text and a shard reader, with every way that
+ * can fail turned into one ConvscopeError that says what is wrong and what to do: invalid
+ * JSON, a graph model instead of a layers model, no weights manifest, a missing or truncated
+ * shard, a topology tfjs cannot build. Platform-free: Node reads files or fetches, the
+ * browser fetches or reads dropped `File`s; both hand the bytes here.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
+
+interface WeightsGroup {
+  paths: string[];
+  weights: { name: string; shape: number[]; dtype: string; quantization?: { dtype: string } }[];
+}
+
+export interface ModelJson {
+  modelTopology?: unknown;
+  weightsManifest?: WeightsGroup[];
+  format?: string;
+  /** convscope's own block (zoo name, preprocessing), written into cached models. */
+  convscope?: { preprocess?: string; name?: string } & Record<string, unknown>;
+}
+
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+  int8: 1,
+};
+
+function groupBytes(group: WeightsGroup): number {
+  return group.weights.reduce((sum, w) => {
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    return sum + size * (BYTES[w.quantization?.dtype ?? w.dtype] ?? 4);
+  }, 0);
+}
+
+/** Parses and checks model.json text; `where` names it in messages. */
+export function parseModelJson(text: string, where: string): ModelJson {
+  let json: ModelJson;
+  try {
+    json = JSON.parse(text) as ModelJson;
+  } catch (error) {
+    throw new ConvscopeError(
+      `${where} is not valid JSON (${(error as Error).message})`,
+      'is the file complete, and is it a model.json?',
+    );
+  }
+  if (typeof json !== 'object' || json === null || !json.modelTopology) {
+    throw new ConvscopeError(`${where} is not a TF.js model.json (no modelTopology)`);
+  }
+  const topology = json.modelTopology as Record<string, unknown>;
+  if (json.format === 'graph-model' || 'node' in topology) {
+    throw new ConvscopeError(
+      `${where} is a TF.js graph model; convscope needs a layers model`,
+      'convert the Keras model with `tensorflowjs_converter --output_format tfjs_layers_model`',
+    );
+  }
+  if (!Array.isArray(json.weightsManifest)) {
+    throw new ConvscopeError(`${where} has no weightsManifest`, 'is it a TF.js layers model.json?');
+  }
+  return json;
+}
+
+/**
+ * Reads every shard named by `json` through `readShard` and checks the byte counts.
+ * @example const artifacts = await layersArtifacts(json, 'model.json', (name) => fetchBytes(name));
+ */
+export async function layersArtifacts(
+  json: ModelJson,
+  where: string,
+  readShard: (name: string) => Promise<ArrayBuffer>,
+): Promise<tf.io.ModelArtifacts> {
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    const shards = await Promise.all(group.paths.map(readShard));
+    const got = shards.reduce((sum, s) => sum + s.byteLength, 0);
+    const expected = groupBytes(group);
+    if (got !== expected) {
+      throw new ConvscopeError(
+        `weights shard(s) ${group.paths.join(', ')} hold ${got} bytes but ${where} expects ${expected}`,
+        'the file is truncated or from another model; download or copy it again',
+      );
+    }
+    weightSpecs.push(...(group.weights as tf.io.WeightsManifestEntry[]));
+    buffers.push(...shards);
+  }
+  return {
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs,
+    weightData: tf.io.concatenateArrayBuffers(buffers),
+    format: json.format,
+  };
+}
+
+/** Builds the LayersModel; a topology tfjs rejects becomes a ConvscopeError naming `where`. */
+export async function buildLayersModel(
+  artifacts: tf.io.ModelArtifacts,
+  where: string,
+): Promise<tf.LayersModel> {
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (error) {
+    throw new ConvscopeError(
+      `cannot build the model in ${where}: ${(error as Error).message}`,
+      'convscope reads TF.js layers models (Sequential or functional) made by tfjs or tensorflowjs_converter',
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Browser tests' fixtures: `convscope serve` started as a user starts it (the compiled CLI on
+ * a free loopback port), and Debian's Chromium driven by playwright-core (no browser
+ * download). Chromium gets a fake webcam (an animated test pattern) and auto-accepted camera
+ * permission. Without /usr/bin/chromium the tests skip, unless CONVSCOPE_REQUIRE_BROWSER is set
+ * (CI installs Chromium and sets it, so a missing browser fails there).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { BIN } from '../helpers/cli.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAVE_BROWSER = existsSync(CHROMIUM);
+if (!HAVE_BROWSER && process.env.CONVSCOPE_REQUIRE_BROWSER) {
+  throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
+}
+export const SHOTS = path.resolve('test-output/e2e');
+
+export interface Served {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `convscope serve --port 0 --json ...args` and resolves with its URL. */
+export async function serve(...args: string[]): Promise<Served> {
+  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`convscope serve exited with ${code}`)));
+  });
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      child.once('exit', (code) => resolve(code));
+      child.kill('SIGINT');
+    });
+  return { url, process: child, stop };
+}
+
+export async function launch(): Promise<Browser> {
+  await mkdir(SHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+}
+
+/** Collects uncaught page errors, so a test can assert there were none. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+/** A short hash of a canvas's pixels (compare frames without shipping them out). */
+export function canvasHash(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let hash = 2166136261;
+    for (const byte of data) hash = Math.imul(hash ^ byte, 16777619);
+    return `${c.width}x${c.height}:${(hash >>> 0).toString(16)}`;
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * The typed message bridge between the page and the compute worker. Every request carries an
+ * id; the worker answers with exactly one `result` or `error` for it, and long jobs
+ * (activation maximization) stream `frame` messages tagged with the same id before their
+ * result. Images cross the bridge as 8-bit RGBA (`ImageData`'s layout), their buffers
+ * transferred, never copied.
+ */
+import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
+import type { AttributionMethod } from '../../../src/core/methods/attribution.js';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** 8-bit RGBA pixels, row-major (the layout of ImageData). */
+export interface Rgba {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export type ModelSource =
+  | { kind: 'url'; name: string; url: string; labelsUrl?: string; meanUrl?: string }
+  | { kind: 'files'; name: string; files: File[] };
+
+export interface LayerInfo {
+  name: string;
+  kind: string;
+  /** Output shape without the batch axis. */
+  shape: (number | null)[];
+  channels: number | null;
+  spatial: boolean;
+  /** Receptive-field size in input pixels (vertical), when defined. */
+  receptiveField: number | null;
+  /** True for layers with a kernel (weights view). */
+  hasKernel: boolean;
+}
+
+export interface ModelInfo {
+  name: string;
+  input: { height: number; width: number; channels: number };
+  layers: LayerInfo[];
+  labels?: string[];
+  /** Output units of the classifier (absent without one). */
+  classes?: number;
+  acceptsAnySize: boolean;
+  /** The layer views start on (the last conv of the middle block). */
+  defaultLayer: string;
+  parameters: number;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Threads of the WASM backend (1 without cross-origin isolation). */
+  threads: number;
+  /** Why faster backends were skipped. */
+  notes: string[];
+}
+
+export interface MaximizeRequest {
+  objectives: ObjectiveSpec[];
+  preset: string;
+  overrides: Record<string, string | number>;
+  seed: number;
+  /** A frame every this many steps. */
+  frameEvery: number;
+}
+
+export interface MaximizeFrame {
+  step: number;
+  steps: number;
+  images: Rgba[];
+  scores: number[];
+  /** Steps per second since the start. */
+  rate: number;
+}
+
+export interface MaximizeDone {
+  steps: number;
+  aborted: boolean;
+  seconds: number;
+  best: Rgba[];
+  bestScores: number[];
+  bestSteps: number[];
+  initial: number[];
+  final: number[];
+  /** The resolved settings, for the manifest. */
+  settings: unknown;
+  effectiveLearningRate: number;
+  size: number;
+}
+
+export interface MapsRequest {
+  image: Rgba;
+  layer: string;
+  colormap: 'viridis' | 'gray';
+}
+
+export interface MapsResult {
+  layer: string;
+  tiles: Rgba[];
+  means: number[];
+  top: { index: number; label: string; probability: number }[];
+  /** The image as the model saw it (square crop, model size). */
+  input: Rgba;
+  ms: number;
+}
+
+export interface WeightsResult {
+  layer: string;
+  kernelShape: [number, number, number, number];
+  mode: string;
+  tiles: { filter: number; inputChannel?: number; image: Rgba }[];
+}
+
+export interface AttributeRequest {
+  image: Rgba;
+  methods: AttributionMethod[];
+  target: { kind: 'unit'; layer: string; filter: number } | { kind: 'class'; index: number };
+}
+
+export interface AttributeResult {
+  input: Rgba;
+  images: { method: AttributionMethod; image: Rgba; min: number; max: number }[];
+}
+
+/** Request kinds and their results. */
+export interface Calls {
+  init: { request: { backend?: BackendName }; result: BackendInfo };
+  loadModel: { request: { source: ModelSource }; result: ModelInfo };
+  maximize: { request: MaximizeRequest; result: MaximizeDone };
+  maps: { request: MapsRequest; result: MapsResult };
+  weights: { request: { layer: string }; result: WeightsResult };
+  attribute: { request: AttributeRequest; result: AttributeResult };
+}
+export type CallName = keyof Calls;
+
+/** Page -> worker. `control` pauses, resumes or stops a running maximize job. */
+export type ToWorker =
+  | { [K in CallName]: { id: number; call: K; request: Calls[K]['request'] } }[CallName]
+  | { id: number; control: 'pause' | 'resume' | 'stop' };
+
+/** Worker -> page. */
+export type FromWorker =
+  | { id: number; kind: 'result'; value: unknown }
+  | { id: number; kind: 'error'; message: string; hint?: string }
+  | { id: number; kind: 'frame'; frame: MaximizeFrame };

@@ -1,0 +1,118 @@
+/**
+ * Opens a model in the compute worker: from a URL (the server's embedded and cached zoo
+ * models, or any TF.js `model.json` on the web) or from dropped files (model.json, its
+ * shards, optionally labels.json and mean.png). The model.json checks and shard assembly are
+ * core's (`layers-artifacts.ts`), shared with the CLI, so both give the same messages.
+ */
+import { ConvscopeError } from '../../../src/core/errors.js';
+import {
+  buildLayersModel,
+  layersArtifacts,
+  parseModelJson,
+} from '../../../src/core/models/layers-artifacts.js';
+import type { PreprocessMode } from '../../../src/core/models/input-spec.js';
+import { VisModel } from '../../../src/core/models/vis-model.js';
+import type { ModelSource } from '../bridge/protocol.js';
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ConvscopeError(
+      `cannot download ${url}: ${(error as Error).message}`,
+      'check the URL; a server on another origin must allow it (CORS, Cross-Origin-Resource-Policy)',
+    );
+  }
+  if (!response.ok) {
+    throw new ConvscopeError(
+      `cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
+      'check the URL of the model.json',
+    );
+  }
+  return response.arrayBuffer();
+}
+
+/** A PNG/JPEG blob as HWC floats in [0, 1] at the model's input size (gray: the red channel). */
+async function decodeMean(
+  blob: Blob,
+  height: number,
+  width: number,
+  channels: number,
+): Promise<Float32Array> {
+  const bitmap = await createImageBitmap(blob);
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(bitmap, 0, 0, width, height);
+  const { data } = context.getImageData(0, 0, width, height);
+  const out = new Float32Array(height * width * channels);
+  for (let p = 0; p < height * width; p++) {
+    for (let c = 0; c < channels; c++) out[p * channels + c] = data[p * 4 + c] / 255;
+  }
+  return out;
+}
+
+const decode = (bytes: ArrayBuffer) => new TextDecoder().decode(bytes);
+
+interface Opened {
+  model: Awaited<ReturnType<typeof buildLayersModel>>;
+  preprocess?: string;
+  labels?: unknown;
+  mean?: Blob;
+}
+
+async function openUrl(source: Extract<ModelSource, { kind: 'url' }>): Promise<Opened> {
+  const base = new URL(source.url, self.location.href);
+  const json = parseModelJson(decode(await fetchBytes(base.href)), source.url);
+  const artifacts = await layersArtifacts(json, source.url, (name) =>
+    fetchBytes(new URL(name, base).href),
+  );
+  const model = await buildLayersModel(artifacts, source.url);
+  const labels = source.labelsUrl
+    ? JSON.parse(decode(await fetchBytes(source.labelsUrl)))
+    : undefined;
+  const mean = source.meanUrl ? new Blob([await fetchBytes(source.meanUrl)]) : undefined;
+  return { model, preprocess: json.convscope?.preprocess, labels, mean };
+}
+
+async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promise<Opened> {
+  const byName = new Map(source.files.map((f) => [f.name, f]));
+  const jsonFile = source.files.find((f) => f.name.endsWith('.json') && f.name !== 'labels.json');
+  if (!jsonFile) {
+    throw new ConvscopeError(
+      'no model.json among the dropped files',
+      'drop the model.json together with all its .bin weight shards',
+    );
+  }
+  const json = parseModelJson(await jsonFile.text(), jsonFile.name);
+  const artifacts = await layersArtifacts(json, jsonFile.name, async (name) => {
+    const file = byName.get(name.split('/').pop()!);
+    if (!file) {
+      throw new ConvscopeError(
+        `weights shard '${name}' listed in ${jsonFile.name} was not dropped`,
+        'drop the model.json together with all its .bin weight shards',
+      );
+    }
+    return file.arrayBuffer();
+  });
+  const model = await buildLayersModel(artifacts, jsonFile.name);
+  const labelsFile = byName.get('labels.json');
+  const labels = labelsFile ? JSON.parse(await labelsFile.text()) : undefined;
+  return { model, preprocess: json.convscope?.preprocess, labels, mean: byName.get('mean.png') };
+}
+
+/**
+ * Loads the model of `source` as a VisModel.
+ * @example const model = await openModel({ kind: 'url', name: 'embedded', url: '/models/embedded/model.json' });
+ */
+export async function openModel(source: ModelSource): Promise<VisModel> {
+  const opened = source.kind === 'url' ? await openUrl(source) : await openFiles(source);
+  const labels = Array.isArray(opened.labels) ? opened.labels.map(String) : undefined;
+  const [, height, width, channels] = opened.model.inputs[0].shape;
+  const meanImage =
+    opened.mean && height && width && channels
+      ? await decodeMean(opened.mean, height, width, channels)
+      : undefined;
+  const input = opened.preprocess ? { preprocess: opened.preprocess as PreprocessMode } : {};
+  return new VisModel(opened.model, { name: source.name, labels, meanImage, input });
+}

@@ -1,0 +1,97 @@
+/**
+ * One activation-maximization job in the worker: core's `maximize` generator, consumed frame
+ * by frame and forwarded to the page. Pausing stops pulling steps (the optimizer state stays,
+ * so resume continues exactly), stopping aborts (the run ends with its best images), and the
+ * loop yields a macrotask after each step so control messages get through.
+ */
+import { objectiveFromSpec } from '../../../src/core/objectives/objective-spec.js';
+import { effectiveStepRule, maximize } from '../../../src/core/optimize/maximize.js';
+import { resolveRun } from '../../../src/core/optimize/resolve-run.js';
+import type { VisModel } from '../../../src/core/models/vis-model.js';
+import type { MaximizeDone, MaximizeFrame, MaximizeRequest } from '../bridge/protocol.js';
+import { batchImage } from './images.js';
+
+/** A macrotask: lets queued messages (pause, stop) run between steps. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
+export class MaximizeJob {
+  readonly signal = { aborted: false };
+  private paused = false;
+  private wake: (() => void) | null = null;
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.signal.aborted = true;
+    this.resume();
+  }
+
+  private async between(): Promise<void> {
+    await nextTask();
+    while (this.paused && !this.signal.aborted) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Runs to the end (or stop), calling `onFrame` for each frame. */
+  async run(
+    base: VisModel,
+    request: MaximizeRequest,
+    onFrame: (frame: MaximizeFrame) => void,
+  ): Promise<MaximizeDone> {
+    const run = await resolveRun(base, request.preset, request.overrides);
+    const { model, settings } = run;
+    const start = performance.now();
+    try {
+      const objectives = request.objectives.map(objectiveFromSpec);
+      for await (const frame of maximize(model, objectives, settings, {
+        seed: request.seed,
+        signal: this.signal,
+        frameEvery: request.frameEvery,
+        yieldControl: () => this.between(),
+      })) {
+        const images = objectives.map((_, i) => batchImage(frame.images, i));
+        const seconds = (performance.now() - start) / 1000;
+        onFrame({
+          step: frame.step,
+          steps: frame.steps,
+          images,
+          scores: frame.scores,
+          rate: seconds > 0 ? frame.step / seconds : 0,
+        });
+        const result = frame.result;
+        if (result) {
+          return {
+            steps: result.steps,
+            aborted: result.aborted,
+            seconds: result.seconds,
+            best: objectives.map((_, i) => batchImage(result.best, i)),
+            bestScores: result.bestScores,
+            bestSteps: result.bestSteps,
+            initial: result.initial,
+            final: result.final,
+            settings,
+            effectiveLearningRate: effectiveStepRule(settings, model.input.height).lr,
+            size: model.input.height,
+          };
+        }
+      }
+      throw new Error('the optimization ended without a result');
+    } finally {
+      if (run.resized) model.dispose();
+    }
+  }
+}

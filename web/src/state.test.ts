@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_STATE, parseState, stateQuery, type AppState } from './state.js';
+
+describe('URL state', () => {
+  it('round-trips every field through the query string', () => {
+    const state: AppState = {
+      model: 'url',
+      modelUrl: 'https://example.org/m/model.json',
+      view: 'classes',
+      layer: 'block3_conv1',
+      filters: '3,9,12',
+      classes: '0-4',
+      preset: 'yosinski-2',
+      options: { steps: '64', lr: '0.01', parameterization: 'pixel' },
+      seed: 7,
+      image: '/samples/inputs/bag.png',
+      unit: 5,
+      colormap: 'gray',
+      backend: 'wasm',
+    };
+    expect(parseState(stateQuery(state))).toEqual(state);
+  });
+
+  it('leaves defaults out of the URL and reads an empty query as the defaults', () => {
+    expect(stateQuery(DEFAULT_STATE)).toBe('');
+    expect(parseState('')).toEqual({ ...DEFAULT_STATE, model: undefined });
+  });
+
+  it('ignores unknown views, backends, option keys and malformed numbers', () => {
+    const state = parseState('view=nope&backend=cuda&o.bogus=1&o.steps=32&seed=x&unit=-2');
+    expect(state.view).toBe('filters');
+    expect(state.backend).toBeUndefined();
+    expect(state.options).toEqual({ steps: '32' });
+    expect(state.seed).toBe(0);
+    expect(state.unit).toBeUndefined();
+  });
+});

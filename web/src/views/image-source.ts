@@ -1,0 +1,98 @@
+/**
+ * Where an input image comes from: a sample image served by `convscope serve`, or a file the
+ * user picks or drops. The browser decodes what it can; other formats (TIFF, …) go to the
+ * server's /api/decode (sharp). An image that will not decode is an error that names it.
+ */
+import type { Rgba } from '../bridge/protocol.js';
+import { h } from '../draw/dom.js';
+import type { Sample, ViewContext } from './context.js';
+
+/** Pixels of a decodable image blob, at most `max` px on the long side. */
+async function bitmapPixels(bitmap: ImageBitmap, max = 512): Promise<Rgba> {
+  const scale = Math.min(1, max / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = new OffscreenCanvas(width, height);
+  const g = canvas.getContext('2d')!;
+  g.drawImage(bitmap, 0, 0, width, height);
+  return { width, height, data: g.getImageData(0, 0, width, height).data };
+}
+
+/** Decodes a blob in the browser, falling back to the server's decoder. */
+export async function decodeImage(blob: Blob, name: string): Promise<Rgba> {
+  try {
+    return await bitmapPixels(await createImageBitmap(blob));
+  } catch {
+    const response = await fetch('/api/decode', { method: 'POST', body: blob }).catch(() => null);
+    if (response?.ok) return bitmapPixels(await createImageBitmap(await response.blob()));
+    const reason = response
+      ? ((await response.json().catch(() => ({}))) as { error?: string }).error
+      : undefined;
+    throw Object.assign(
+      new Error(`cannot decode the image '${name}'${reason ? `: ${reason}` : ''}`),
+      {
+        hint: 'use a PNG, JPEG, WebP, GIF, AVIF or TIFF image',
+      },
+    );
+  }
+}
+
+export async function loadUrlImage(url: string): Promise<Rgba> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load the image ${url}: HTTP ${response.status}`);
+  return decodeImage(await response.blob(), url);
+}
+
+/**
+ * A sample menu and a file picker; calls `onImage` with the decoded pixels and the URL or
+ * file name (only sample URLs go into the page's URL state).
+ */
+export function imagePicker(
+  ctx: ViewContext,
+  onImage: (image: Rgba, source: { url?: string; name: string }) => void,
+): HTMLElement {
+  const select = h('select', { name: 'sample' }, h('option', { value: '' }, 'Loading samples…'));
+  const file = h('input', { type: 'file', accept: 'image/*', name: 'upload' });
+  void ctx.samples().then((samples: Sample[]) => {
+    select.replaceChildren(
+      h('option', { value: '' }, 'Sample image…'),
+      ...samples.map((s) =>
+        h(
+          'option',
+          { value: s.url, selected: s.url === ctx.state.image },
+          s.label ? `${s.name} (${s.label})` : s.name,
+        ),
+      ),
+    );
+  });
+  select.addEventListener('change', async () => {
+    if (!select.value) return;
+    try {
+      onImage(await loadUrlImage(select.value), { url: select.value, name: select.value });
+    } catch (error) {
+      ctx.showError(error);
+    }
+  });
+  const take = async (blob: File) => {
+    try {
+      onImage(await decodeImage(blob, blob.name), { name: blob.name });
+    } catch (error) {
+      ctx.showError(error);
+    }
+  };
+  file.addEventListener('change', () => file.files?.[0] && void take(file.files[0]));
+  const zone = h(
+    'label',
+    { class: 'drop-zone', title: 'drop an image here' },
+    'or drop / pick an image ',
+    file,
+  );
+  zone.addEventListener('dragover', (e) => e.preventDefault());
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    const dropped = e.dataTransfer?.files?.[0];
+    if (dropped) void take(dropped);
+  });
+  return h('div', { class: 'image-picker' }, select, zone);
+}

@@ -1,0 +1,264 @@
+/**
+ * The filters and classes views (the heart of the workbench): pick a layer and filters (or
+ * classes), a preset and its options; Run. One tile per item, redrawn every few steps with its
+ * activation; pause, resume, stop, re-run with a new seed. A click on a tile opens its history
+ * (slider, chart, downloads). The optimization runs in the worker; this view only draws.
+ */
+import { parseIndexSpec } from '../../../src/core/methods/index-spec.js';
+import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
+import { defaultPresetFor, getPreset } from '../../../src/core/optimize/presets.js';
+import type { RunningJob } from '../bridge/client.js';
+import { formatValue, h } from '../draw/dom.js';
+import { drawRgba } from '../draw/images.js';
+import type { RunItem, RunRecord } from '../export/run-export.js';
+import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
+import { HistoryDetail } from './history-detail.js';
+import { settingsForm } from './settings-form.js';
+
+type Task = 'filters' | 'classes';
+
+/** Items and objectives of the form's current choice (errors name the valid range). */
+function chooseItems(
+  ctx: ViewContext,
+  task: Task,
+): { items: RunItem[]; objectives: ObjectiveSpec[]; layer: string } {
+  const { model, state } = ctx;
+  if (task === 'classes') {
+    const count = model.classes ?? 0;
+    const names = model.labels ?? [];
+    const byName = (text: string) =>
+      names.findIndex((n) => n.toLowerCase() === text.trim().toLowerCase());
+    const spec = state.classes;
+    const indices = spec.split(',').every((part) => byName(part) >= 0)
+      ? spec.split(',').map(byName)
+      : parseIndexSpec(spec, count, 'class');
+    const items = indices.map((index) => ({
+      index,
+      label: names[index] ?? `class ${index}`,
+      stem: `class_${index}`,
+    }));
+    return {
+      items,
+      objectives: items.map((i) => ({ kind: 'class', index: i.index, label: names[i.index] })),
+      layer: 'logits',
+    };
+  }
+  const layer = state.layer ?? model.defaultLayer;
+  const node = model.layers.find((l) => l.name === layer);
+  const channels = node?.channels ?? 0;
+  const indices = parseIndexSpec(state.filters, channels, 'filter', `layer '${layer}'`);
+  const items = indices.map((index) => ({
+    index,
+    label: `filter ${index}`,
+    stem: `${layer}_${index}`,
+    layer,
+  }));
+  return {
+    items,
+    objectives: items.map((i) => ({ kind: 'channel', layer, index: i.index })),
+    layer,
+  };
+}
+
+export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Task): ViewHandle {
+  const { model } = ctx;
+  let job: RunningJob | null = null;
+  let run: RunRecord | null = null;
+  let detail: HistoryDetail | null = null;
+  let paused = false;
+  const tiles = h('div', { class: 'tiles' });
+  const status = h('div', { class: 'status', 'aria-live': 'polite' }, 'Ready.');
+  const detailSlot = h('div', { class: 'detail-slot' });
+
+  const layers = model.layers.filter((l) => l.spatial && l.channels);
+  const layerSelect = h(
+    'select',
+    { name: 'layer' },
+    ...layers.map((l) =>
+      h(
+        'option',
+        { value: l.name, selected: l.name === (ctx.state.layer ?? model.defaultLayer) },
+        layerLabel(l),
+      ),
+    ),
+  );
+  layerSelect.addEventListener('change', () => ctx.update({ layer: layerSelect.value }));
+  const itemsInput = h('input', {
+    name: task,
+    value: task === 'filters' ? ctx.state.filters : ctx.state.classes,
+    title: 'e.g. 0-15, 3,9,12 or all' + (task === 'classes' ? ' or class names' : ''),
+  });
+  itemsInput.addEventListener('change', () =>
+    ctx.update(task === 'filters' ? { filters: itemsInput.value } : { classes: itemsInput.value }),
+  );
+  const seedInput = h('input', {
+    name: 'seed',
+    type: 'number',
+    value: ctx.state.seed,
+    class: 'short',
+  });
+  seedInput.addEventListener('change', () => ctx.update({ seed: Number(seedInput.value) || 0 }));
+  const preset = ctx.state.preset ?? defaultPresetFor(task, model.input.channels);
+  const form = settingsForm({
+    preset,
+    overrides: ctx.state.options,
+    showSize: model.acceptsAnySize,
+    onChange: (name, options) => ctx.update({ preset: name, options }),
+  });
+  const runButton = h('button', { type: 'button', class: 'run primary' }, 'Run');
+  const pauseButton = h('button', { type: 'button', class: 'pause', disabled: true }, 'Pause');
+  const stopButton = h('button', { type: 'button', class: 'stop', disabled: true }, 'Stop');
+  const reseedButton = h('button', { type: 'button', class: 'reseed' }, 'New seed');
+
+  const setRunning = (running: boolean) => {
+    runButton.disabled = running;
+    pauseButton.disabled = !running;
+    stopButton.disabled = !running;
+    pauseButton.textContent = 'Pause';
+    paused = false;
+  };
+
+  const openDetail = (i: number) => {
+    detail?.dispose();
+    if (!run) return;
+    detail = new HistoryDetail(run, i, () => {
+      detail?.dispose();
+      detail = null;
+    });
+    detailSlot.replaceChildren(detail.element);
+  };
+
+  const start = async () => {
+    let chosen;
+    try {
+      chosen = chooseItems(ctx, task);
+    } catch (error) {
+      ctx.showError(error);
+      return;
+    }
+    detail?.dispose();
+    detail = null;
+    const presetName = ctx.state.preset ?? preset;
+    const steps = Number(ctx.state.options.steps ?? getPreset(presetName).settings.steps);
+    const current: RunRecord = {
+      model: model.name,
+      layer: chosen.layer,
+      preset: presetName,
+      seed: ctx.state.seed,
+      items: chosen.items,
+      frames: [],
+      backend: ctx.backend,
+    };
+    run = current;
+    const canvases = chosen.items.map(() => h('canvas', { class: 'pixels' }));
+    const values = chosen.items.map(() => h('span', { class: 'value' }, '…'));
+    tiles.replaceChildren(
+      ...chosen.items.map((item, i) =>
+        h(
+          'figure',
+          {
+            class: 'tile',
+            'data-index': item.index,
+            onclick: () => openDetail(i),
+            title: 'click for its history',
+          },
+          canvases[i],
+          h('figcaption', {}, h('span', { class: 'name' }, item.label), ' ', values[i]),
+        ),
+      ),
+    );
+    setRunning(true);
+    status.textContent = `Starting ${chosen.items.length} ${task}…`;
+    job = ctx.client.maximize(
+      {
+        objectives: chosen.objectives,
+        preset: presetName,
+        overrides: ctx.state.options,
+        seed: ctx.state.seed,
+        frameEvery: Math.max(1, Math.round(steps / 128)),
+      },
+      (frame) => {
+        if (run !== current) return;
+        // The last frame comes twice (step `steps`, then again with the result): keep one.
+        const record = { step: frame.step, scores: frame.scores, images: frame.images };
+        if (current.frames.at(-1)?.step === frame.step)
+          current.frames[current.frames.length - 1] = record;
+        else current.frames.push(record);
+        frame.images.forEach((image, i) => {
+          drawRgba(canvases[i], image);
+          canvases[i].dataset.step = String(frame.step);
+          values[i].textContent = formatValue(frame.scores[i]);
+        });
+        tiles.dataset.step = String(frame.step);
+        status.textContent = `step ${frame.step} of ${frame.steps} · ${frame.rate.toFixed(1)} steps/s · ${ctx.backend.backend}`;
+        detail?.refresh();
+      },
+    );
+    try {
+      const done = await job.done;
+      if (run !== current) return;
+      current.done = done;
+      done.best.forEach((image, i) => {
+        drawRgba(canvases[i], image);
+        values[i].textContent = formatValue(done.bestScores[i]);
+      });
+      tiles.dataset.done = 'true';
+      status.textContent = `${done.aborted ? 'Stopped' : 'Done'} at step ${done.steps} in ${done.seconds.toFixed(1)} s (${(done.steps / Math.max(done.seconds, 1e-3)).toFixed(1)} steps/s, ${ctx.backend.backend}); tiles show each image's best step. Click a tile for its history.`;
+    } catch (error) {
+      if (run === current) {
+        status.textContent = 'Failed.';
+        ctx.showError(error);
+      }
+    } finally {
+      if (run === current) {
+        job = null;
+        setRunning(false);
+      }
+    }
+  };
+
+  runButton.addEventListener('click', () => void start());
+  pauseButton.addEventListener('click', () => {
+    if (!job) return;
+    paused = !paused;
+    if (paused) job.pause();
+    else job.resume();
+    pauseButton.textContent = paused ? 'Resume' : 'Pause';
+    status.textContent = paused
+      ? `Paused. ${status.textContent}`
+      : status.textContent.replace(/^Paused\. /, '');
+  });
+  stopButton.addEventListener('click', () => job?.stop());
+  reseedButton.addEventListener('click', () => {
+    job?.stop();
+    const seed = ctx.state.seed + 1;
+    seedInput.value = String(seed);
+    ctx.update({ seed });
+    void start();
+  });
+
+  root.replaceChildren(
+    h(
+      'section',
+      { class: `view optimize ${task}` },
+      h(
+        'form',
+        { class: 'controls', onsubmit: (e: Event) => e.preventDefault() },
+        task === 'filters' ? h('label', {}, h('span', {}, 'Layer'), layerSelect) : null,
+        h('label', {}, h('span', {}, task === 'filters' ? 'Filters' : 'Classes'), itemsInput),
+        h('label', {}, h('span', {}, 'Seed'), seedInput),
+        form,
+        h('div', { class: 'buttons' }, runButton, pauseButton, stopButton, reseedButton),
+        status,
+      ),
+      h('div', { class: 'results' }, tiles, detailSlot),
+    ),
+  );
+  return {
+    dispose: () => {
+      job?.stop();
+      run = null;
+      detail?.dispose();
+    },
+  };
+}
