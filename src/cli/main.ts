@@ -11,6 +11,7 @@ import { addMapsCommand } from './commands/maps.js';
 import { addModelsCommand } from './commands/models.js';
 import { addPatchesCommand } from './commands/patches.js';
 import { addPredictCommand } from './commands/predict.js';
+import { addServeCommand } from './commands/serve.js';
 import { addWeightsCommand } from './commands/weights.js';
 
 // `convscope ... | head` closes stdout early: stop quietly, as Unix tools do.
@@ -34,5 +35,6 @@ addWeightsCommand(program);
 addMapsCommand(program);
 addAttributeCommand(program);
 addPatchesCommand(program);
+addServeCommand(program);
 
 await program.parseAsync(process.argv);

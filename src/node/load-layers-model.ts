@@ -10,30 +10,13 @@ import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 import {
   buildLayersModel,
+  fetchBytes,
   layersArtifacts,
   parseModelJson,
 } from '../core/models/layers-artifacts.js';
 
 export function isUrl(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
-}
-
-async function fetchBytes(url: string): Promise<ArrayBuffer> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new ConvscopeError(
-      `cannot download ${url}: ${(error as Error).message}`,
-      'check the URL and your network',
-    );
-  }
-  if (!response.ok) {
-    throw new ConvscopeError(
-      `cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
-    );
-  }
-  return response.arrayBuffer();
 }
 
 /** Reads model.json and its shards (local or remote) and checks every shard's size. */

@@ -4,19 +4,14 @@
  * every channel of a layer and follow a (fake) webcam, and a broken model gives an error
  * panel. Screenshots land in test-output/e2e/ (the README's come from there).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  HAVE_BROWSER,
-  SHOTS,
-  canvasHash,
-  launch,
-  serve,
-  watchErrors,
-  type Served,
-} from './browser.js';
+import { cli } from '../helpers/cli.js';
+import { HAVE_BROWSER, SHOTS, launch, serve, watchErrors, type Served } from './browser.js';
 
 const embeddedLayers = async () => {
   const json = JSON.parse(await readFile('models/embedded/model.json', 'utf8'));
@@ -25,6 +20,17 @@ const embeddedLayers = async () => {
     config: { name: string; filters?: number };
   }[];
 };
+
+/** A short hash of a canvas's pixels (compare frames without shipping them out). */
+function canvasHash(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let hash = 2166136261;
+    for (const byte of data) hash = Math.imul(hash ^ byte, 16777619);
+    return `${c.width}x${c.height}:${(hash >>> 0).toString(16)}`;
+  });
+}
 
 /** Records, for every tile canvas, a pixel hash per step as frames arrive. */
 async function recordFrames(page: Page): Promise<void> {
@@ -51,15 +57,43 @@ async function recordFrames(page: Page): Promise<void> {
 describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
   let server: Served;
   let browser: Browser;
+  let patchesDir: string;
 
   beforeAll(async () => {
-    server = await serve();
+    // A small top-k scan for the inside view (5 sample images, 4 filters).
+    patchesDir = await mkdtemp(path.join(tmpdir(), 'convscope-e2e-'));
+    const scan = await cli(
+      'patches',
+      '--images',
+      'samples/inputs',
+      '--layer',
+      'block2_conv2',
+      '--filters',
+      '0-3',
+      '--top',
+      '4',
+      '--out',
+      patchesDir,
+      '--quiet',
+    );
+    expect(scan.stderr).toBe('');
+    server = await serve('--patches', patchesDir);
     browser = await launch();
   });
   afterAll(async () => {
     await browser?.close();
     expect(await server?.stop()).toBe(0);
+    await rm(patchesDir, { recursive: true, force: true });
   });
+
+  /** Clicks a download button of the detail view and returns the file's bytes. */
+  async function downloaded(page: Page, label: string): Promise<Buffer> {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click(`.downloads button:text-is("${label}")`),
+    ]);
+    return readFile((await file.path())!);
+  }
 
   it('runs 20 steps of 4 filters live and scrubs a filter back to step 0', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -97,8 +131,110 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
     expect(await canvasHash(page, '.detail-image')).toBe(frames['2']['0']);
     expect(await page.textContent('.detail-caption')).toMatch(/^step 0 · activation/);
     await page.screenshot({ path: path.join(SHOTS, 'filters-history.png') });
+
+    // Downloads: the history as a GIF, the run as a zip with the CLI's manifest.
+    const gif = await downloaded(page, 'GIF');
+    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    const zip = unzipSync(new Uint8Array(await downloaded(page, 'Whole run (zip)')));
+    const manifest = JSON.parse(new TextDecoder().decode(zip['manifest.json']));
+    expect(manifest).toMatchObject({
+      model: 'embedded',
+      layer: 'block2_conv2',
+      preset: 'lucid',
+      steps: 20,
+    });
+    expect(manifest.items.map((i: { index: number }) => i.index)).toEqual([0, 1, 2, 3]);
+    for (const item of manifest.items) {
+      expect(item.history[0].step).toBe(0);
+      expect(item.history.at(-1).step).toBe(20);
+      for (const entry of [item, ...item.history]) {
+        expect(zip[entry.file].subarray(1, 4)).toEqual(new Uint8Array([0x50, 0x4e, 0x47]));
+      }
+    }
     // The URL holds the view (reload gives the same form).
     expect(new URL(page.url()).searchParams.get('filters')).toBe('0-3');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('pauses, resumes and stops a run', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}?backend=wasm&layer=block1_conv2&filters=0-1&o.steps=5000`);
+    await page.waitForSelector('#view[data-state="ready"]');
+    await page.click('button.run');
+    const step = async () => Number(await page.getAttribute('.optimize .tiles', 'data-step'));
+    await page.waitForFunction(
+      () => Number(document.querySelector('.optimize .tiles')?.getAttribute('data-step')) >= 10,
+    );
+    await page.click('button.pause');
+    expect(await page.textContent('button.pause')).toBe('Resume');
+    await page.waitForTimeout(500);
+    const paused = await step();
+    await page.waitForTimeout(1500);
+    expect(await step()).toBe(paused);
+    await page.click('button.pause');
+    await page.waitForFunction(
+      (s) => Number(document.querySelector('.optimize .tiles')?.getAttribute('data-step')) > s,
+      paused,
+    );
+    await page.click('button.stop');
+    await page.waitForSelector('.tiles[data-done="true"]');
+    const stopped = Number(/Stopped at step (\d+)/.exec((await page.textContent('.status'))!)?.[1]);
+    expect(stopped).toBeGreaterThan(paused);
+    expect(stopped).toBeLessThan(5000);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('loads a model from picked files (model.json + shards + labels)', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(
+      `${server.url}?backend=wasm&view=maps&layer=block1_conv1&image=/samples/inputs/dress.png`,
+    );
+    await page.waitForSelector('.tiles.maps[data-channels]');
+    await page.setInputFiles(
+      'input[name="model-files"]',
+      ['model.json', 'weights.bin', 'labels.json', 'mean.png'].map((f) =>
+        path.join('models/embedded', f),
+      ),
+    );
+    await page.waitForFunction(() =>
+      document.getElementById('model-info')?.textContent?.startsWith('dropped model.json'),
+    );
+    await page.waitForSelector('.tiles.maps[data-channels]');
+    expect(await page.textContent('.top5 li')).toMatch(/^Dress /);
+    // Shards missing: the error names the shard.
+    await page.setInputFiles('input[name="model-files"]', ['models/embedded/model.json']);
+    await page.waitForSelector('.error-panel');
+    expect(await page.textContent('.error-panel')).toMatch(
+      /weights shard 'weights.bin' .* was not dropped/,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows weights, attributions and served top-k patches on the inside view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = watchErrors(page);
+    await page.goto(
+      `${server.url}?backend=wasm&view=inside&layer=block2_conv2&unit=1&image=/samples/inputs/ankle-boot.png`,
+    );
+    await page.waitForSelector('.attributions [data-method="gradcam"]');
+    const methods = await page
+      .locator('.attributions [data-method]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
+    expect(methods).toEqual(['deconvnet', 'guided', 'saliency', 'gradcam']);
+    expect(await page.locator('.weights .tile').count()).toBe(32);
+    await page.waitForSelector('.patches img');
+    expect(await page.locator('.patches .tile').count()).toBe(4);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('.patches img')].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
+    await page.screenshot({ path: path.join(SHOTS, 'inside.png') });
     expect(errors).toEqual([]);
     await page.close();
   });

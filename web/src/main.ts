@@ -4,6 +4,7 @@
  * URL names (filters, classes, feature maps, inside). Every failure lands in an error panel
  * that says what to do; the page is never left blank.
  */
+import type { ModelEntry } from '../../src/core/server-api.js';
 import { ComputeClient } from './bridge/client.js';
 import type { BackendInfo, ModelInfo, ModelSource } from './bridge/protocol.js';
 import { h } from './draw/dom.js';
@@ -13,15 +14,6 @@ import type { Sample, ViewContext, ViewHandle } from './views/context.js';
 import { mountInsideView } from './views/inside-view.js';
 import { mountMapsView } from './views/maps-view.js';
 import { mountOptimizeView } from './views/optimize-view.js';
-
-interface ModelEntry {
-  name: string;
-  source: string;
-  url: string;
-  labelsUrl?: string;
-  meanUrl?: string;
-  default?: boolean;
-}
 
 const state: AppState = parseState(location.search);
 const errors = document.getElementById('errors')!;
@@ -33,6 +25,13 @@ const badge = h(
   'starting…',
 );
 const modelSelect = h('select', { name: 'model', title: 'model' });
+const modelFiles = h('input', {
+  type: 'file',
+  multiple: true,
+  accept: '.json,.bin,.png',
+  name: 'model-files',
+  title: 'model.json with its .bin shards (and labels.json, mean.png)',
+});
 const tabs = h('nav', { class: 'tabs' });
 let client: ComputeClient;
 let backend: BackendInfo;
@@ -135,7 +134,7 @@ async function loadModel(source: ModelSource): Promise<void> {
   main.dataset.state = 'ready';
   const { input, layers, parameters } = model;
   document.getElementById('model-info')!.textContent =
-    `${model.name}: input ${input.height}×${input.width}×${input.channels}, ${layers.length} layers, ${(parameters / 1e6).toFixed(2)} M parameters`;
+    `${model.name} · ${input.height}×${input.width}×${input.channels} · ${layers.length} layers · ${(parameters / 1e6).toFixed(2)} M params`;
   if (state.layer && !layers.some((l) => l.name === state.layer)) state.layer = undefined;
   mountView();
 }
@@ -178,17 +177,29 @@ function setupModelPicker(entries: ModelEntry[]): void {
     writeUrl();
     void loadModel(sourceFor(entries));
   });
-  // A model.json with its shards (and labels.json, mean.png) dropped anywhere on the page.
+  // A model.json with its shards (and labels.json, mean.png) dropped anywhere on the page or
+  // picked with the file button. Such a model cannot be named in the URL.
+  const openFiles = (files: File[]) => {
+    const name = files.find((f) => f.name.endsWith('.json') && f.name !== 'labels.json')?.name;
+    Object.assign(state, {
+      model: undefined,
+      modelUrl: undefined,
+      layer: undefined,
+      unit: undefined,
+    });
+    writeUrl();
+    void loadModel({ kind: 'files', name: `dropped ${name ?? 'files'}`, files });
+  };
   addEventListener('dragover', (e) => e.preventDefault());
   addEventListener('drop', (e) => {
     const files = [...(e.dataTransfer?.files ?? [])];
     if (!files.some((f) => f.name.endsWith('.json'))) return;
     e.preventDefault();
-    const name =
-      files.find((f) => f.name.endsWith('.json') && f.name !== 'labels.json')?.name ?? 'dropped';
-    Object.assign(state, { model: undefined, modelUrl: undefined, layer: undefined });
-    writeUrl();
-    void loadModel({ kind: 'files', name: `dropped ${name}`, files });
+    openFiles(files);
+  });
+  modelFiles.addEventListener('change', () => {
+    if (modelFiles.files?.length) openFiles([...modelFiles.files]);
+    modelFiles.value = '';
   });
 }
 
@@ -196,6 +207,12 @@ async function start(): Promise<void> {
   header.append(
     h('h1', {}, 'convscope'),
     modelSelect,
+    h(
+      'label',
+      { class: 'open-files', title: 'or drop them on the page' },
+      'Open model files… ',
+      modelFiles,
+    ),
     tabs,
     h('span', { id: 'model-info', class: 'model-info' }),
     badge,
@@ -205,7 +222,7 @@ async function start(): Promise<void> {
   const worker = new Worker(new URL('./compute/worker.ts', import.meta.url), { type: 'module' });
   client = new ComputeClient(worker);
   try {
-    backend = await client.call('init', { backend: state.backend });
+    backend = await client.call('init', { backend: state.backend, threads: state.threads });
   } catch (error) {
     main.replaceChildren();
     showError(error);

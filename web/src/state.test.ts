@@ -17,6 +17,7 @@ describe('URL state', () => {
       unit: 5,
       colormap: 'gray',
       backend: 'wasm',
+      threads: 2,
     };
     expect(parseState(stateQuery(state))).toEqual(state);
   });

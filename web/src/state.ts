@@ -31,6 +31,8 @@ export interface AppState {
   /** Colormap of the feature maps. */
   colormap: 'viridis' | 'gray';
   backend?: BackendName;
+  /** WASM threads (default: one per core). */
+  threads?: number;
 }
 
 export const DEFAULT_STATE: AppState = {
@@ -67,6 +69,8 @@ export function parseState(query: string): AppState {
   if (backend && (BACKEND_ORDER as readonly string[]).includes(backend)) {
     state.backend = backend as BackendName;
   }
+  const threads = Number(get('threads'));
+  if (Number.isInteger(threads) && threads >= 1) state.threads = threads;
   for (const [key, value] of params) {
     if (key.startsWith('o.') && OPTION_KEYS.has(key.slice(2))) state.options[key.slice(2)] = value;
   }
@@ -91,6 +95,7 @@ export function stateQuery(state: AppState): string {
   put('unit', state.unit);
   put('colormap', state.colormap, DEFAULT_STATE.colormap);
   put('backend', state.backend);
+  put('threads', state.threads);
   for (const [key, value] of Object.entries(state.options)) put(`o.${key}`, value);
   return params.toString();
 }

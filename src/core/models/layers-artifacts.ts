@@ -21,6 +21,39 @@ export interface ModelJson {
   convscope?: { preprocess?: string; name?: string } & Record<string, unknown>;
 }
 
+/** The part of `fetch` used here (core has no DOM or Node types; both platforms have fetch). */
+interface FetchResponse {
+  ok: boolean;
+  status: number;
+  statusText: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+type Fetch = (url: string) => Promise<FetchResponse>;
+
+/**
+ * The bytes at `url`; a network failure or an HTTP error status is a ConvscopeError naming the
+ * URL (`hint` says what to check).
+ */
+export async function fetchBytes(
+  url: string,
+  hint = 'check the URL and your network',
+): Promise<ArrayBuffer> {
+  const fetch = (globalThis as unknown as { fetch: Fetch }).fetch;
+  let response: FetchResponse;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ConvscopeError(`cannot download ${url}: ${(error as Error).message}`, hint);
+  }
+  if (!response.ok) {
+    throw new ConvscopeError(
+      `cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
+      'check the URL of the model.json',
+    );
+  }
+  return response.arrayBuffer();
+}
+
 const BYTES: Record<string, number> = {
   float32: 4,
   int32: 4,

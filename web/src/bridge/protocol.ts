@@ -19,7 +19,15 @@ export interface Rgba {
 }
 
 export type ModelSource =
-  | { kind: 'url'; name: string; url: string; labelsUrl?: string; meanUrl?: string }
+  | {
+      kind: 'url';
+      name: string;
+      url: string;
+      labelsUrl?: string;
+      meanUrl?: string;
+      /** Overrides the preprocessing recorded in model.json (zoo entries carry it). */
+      preprocess?: string;
+    }
   | { kind: 'files'; name: string; files: File[] };
 
 export interface LayerInfo {
@@ -125,7 +133,7 @@ export interface AttributeResult {
 
 /** Request kinds and their results. */
 export interface Calls {
-  init: { request: { backend?: BackendName }; result: BackendInfo };
+  init: { request: { backend?: BackendName; threads?: number }; result: BackendInfo };
   loadModel: { request: { source: ModelSource }; result: ModelInfo };
   maximize: { request: MaximizeRequest; result: MaximizeDone };
   maps: { request: MapsRequest; result: MapsResult };

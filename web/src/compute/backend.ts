@@ -2,7 +2,8 @@
  * Picks the fastest TF.js backend this browser can run, inside the compute worker: WebGPU,
  * then WebGL (skipped when it is a software rasterizer such as SwiftShader, where WASM is
  * faster), then WASM (multi-threaded when the page is cross-origin isolated), then the plain
- * JS CPU backend. A backend named in the URL (`?backend=wasm`) is tried first.
+ * JS CPU backend. A backend named in the URL (`?backend=wasm`) is tried first; `?threads=N`
+ * sets the WASM thread count.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -19,9 +20,6 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 tf.env().set('PROD', true);
-// tfjs starts half the cores' worth of threads (1 on a 2-core machine); the page's own thread
-// mostly waits while an optimization runs, so use every core.
-setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
 
 /** The WebGL renderer's name when it is a software one (SwiftShader, llvmpipe), else null. */
 function softwareRenderer(): string | null {
@@ -51,8 +49,11 @@ function skipReason(name: BackendName, explicit: boolean): string | null {
  * Activates the best backend (or `wanted` first) and installs convscope's fast gradients.
  * @example const { backend, threads } = await selectBackend();
  */
-export async function selectBackend(wanted?: BackendName): Promise<BackendInfo> {
+export async function selectBackend(wanted?: BackendName, threads?: number): Promise<BackendInfo> {
   useFastGradients();
+  // tfjs asks for half the cores' worth of WASM threads (1 on a 2-core machine); the page's
+  // own thread mostly waits while an optimization runs, so ask for every core.
+  setThreadsCount(threads ?? Math.max(1, navigator.hardwareConcurrency || 1));
   const order = wanted ? [wanted, ...BACKEND_ORDER.filter((b) => b !== wanted)] : BACKEND_ORDER;
   const notes: string[] = [];
   for (const name of order) {
@@ -65,6 +66,13 @@ export async function selectBackend(wanted?: BackendName): Promise<BackendInfo> 
       if (await tf.setBackend(name)) {
         await tf.ready();
         const threads = name === 'wasm' ? getThreadsCount() : 1;
+        if (name === 'wasm') {
+          const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+          const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+          notes.push(
+            `wasm: simd ${simd}, threads support ${multithread}, ${threads} XNNPACK threads`,
+          );
+        }
         return { backend: name, threads, notes };
       }
       notes.push(`${name}: failed to start`);

@@ -108,11 +108,8 @@ export async function attributions(
     const input = await tensorRgba(image);
     const images: AttributeResult['images'] = [];
     for (const method of request.methods) {
-      const target =
-        request.target.kind === 'unit'
-          ? { ...request.target, position: 'max' as const }
-          : request.target;
-      const a = await attribute(model, image, method, target, { samples: 16 });
+      // A unit is seeded with its whole activation map (the CLI's default), a class with its logit.
+      const a = await attribute(model, image, method, request.target, { samples: 16 });
       images.push({ method, image: attributionImage(a, input), min: a.min, max: a.max });
     }
     return { input, images };

@@ -7,6 +7,7 @@
 import { ConvscopeError } from '../../../src/core/errors.js';
 import {
   buildLayersModel,
+  fetchBytes as fetchModelBytes,
   layersArtifacts,
   parseModelJson,
 } from '../../../src/core/models/layers-artifacts.js';
@@ -14,24 +15,10 @@ import type { PreprocessMode } from '../../../src/core/models/input-spec.js';
 import { VisModel } from '../../../src/core/models/vis-model.js';
 import type { ModelSource } from '../bridge/protocol.js';
 
-async function fetchBytes(url: string): Promise<ArrayBuffer> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new ConvscopeError(
-      `cannot download ${url}: ${(error as Error).message}`,
-      'check the URL; a server on another origin must allow it (CORS, Cross-Origin-Resource-Policy)',
-    );
-  }
-  if (!response.ok) {
-    throw new ConvscopeError(
-      `cannot download ${url}: HTTP ${response.status} ${response.statusText}`,
-      'check the URL of the model.json',
-    );
-  }
-  return response.arrayBuffer();
-}
+// A model on another origin must allow this page (CORS and, under COEP, CORP headers).
+const CROSS_ORIGIN_HINT =
+  'check the URL; a server on another origin must allow it (CORS, Cross-Origin-Resource-Policy)';
+const fetchBytes = (url: string) => fetchModelBytes(url, CROSS_ORIGIN_HINT);
 
 /** A PNG/JPEG blob as HWC floats in [0, 1] at the model's input size (gray: the red channel). */
 async function decodeMean(
@@ -72,7 +59,7 @@ async function openUrl(source: Extract<ModelSource, { kind: 'url' }>): Promise<O
     ? JSON.parse(decode(await fetchBytes(source.labelsUrl)))
     : undefined;
   const mean = source.meanUrl ? new Blob([await fetchBytes(source.meanUrl)]) : undefined;
-  return { model, preprocess: json.convscope?.preprocess, labels, mean };
+  return { model, preprocess: source.preprocess ?? json.convscope?.preprocess, labels, mean };
 }
 
 async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promise<Opened> {

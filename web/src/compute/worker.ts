@@ -41,7 +41,7 @@ type Handler<K extends CallName> = (
 ) => Promise<Calls[K]['result']>;
 
 const handlers: { [K in CallName]: Handler<K> } = {
-  init: (request) => selectBackend(request.backend),
+  init: (request) => selectBackend(request.backend, request.threads),
   loadModel: async (request) => {
     const next = await openModel(request.source);
     model?.dispose();

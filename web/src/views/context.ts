@@ -1,13 +1,10 @@
 /** What every view gets from the shell: the worker, the model, the state and its setter. */
+import type { SampleEntry } from '../../../src/core/server-api.js';
 import type { ComputeClient } from '../bridge/client.js';
 import type { BackendInfo, ModelInfo } from '../bridge/protocol.js';
 import type { AppState } from '../state.js';
 
-export interface Sample {
-  name: string;
-  url: string;
-  label?: string;
-}
+export type Sample = SampleEntry;
 
 export interface ViewContext {
   client: ComputeClient;

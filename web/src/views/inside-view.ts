@@ -4,19 +4,13 @@
  * and the unit's top-9 dataset patches when `convscope serve --patches DIR` offers a scan of
  * this layer (made by `convscope patches`).
  */
+import type { PatchesEntry } from '../../../src/core/server-api.js';
 import type { AttributionMethod } from '../../../src/core/methods/attribution.js';
 import type { AttributeRequest, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
 import { rgbaCanvas } from '../draw/images.js';
 import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
 import { imagePicker, loadUrlImage } from './image-source.js';
-
-interface PatchScan {
-  id: number;
-  layer: string;
-  model?: string;
-  manifestUrl: string;
-}
 
 interface PatchManifest {
   layer: string;
@@ -72,20 +66,18 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
           { class: 'note' },
           `${layer}: kernels ${result.kernelShape.join('×')} (${result.mode}); ${result.tiles.length} tiles`,
         ),
-        ...result.tiles
-          .slice(0, 1024)
-          .map((t) =>
-            h(
-              'figure',
-              {
-                class: 'tile small',
-                'data-index': t.filter,
-                onclick: () => pickUnit(t.filter),
-                title: `filter ${t.filter}${t.inputChannel !== undefined ? ` · input ${t.inputChannel}` : ''}`,
-              },
-              rgbaCanvas(t.image, display),
-            ),
+        ...result.tiles.slice(0, 1024).map((t) =>
+          h(
+            'figure',
+            {
+              class: 'tile small',
+              'data-index': t.filter,
+              onclick: () => pickUnit(t.filter),
+              title: `filter ${t.filter}${t.inputChannel !== undefined ? ` · input ${t.inputChannel}` : ''}`,
+            },
+            rgbaCanvas(t.image, display),
           ),
+        ),
       );
     } catch (error) {
       ctx.showError(error);
@@ -125,7 +117,9 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   };
 
   const showPatches = async () => {
-    const scans = (await fetch('/api/patches').then((r) => (r.ok ? r.json() : []))) as PatchScan[];
+    const scans = (await fetch('/api/patches').then((r) =>
+      r.ok ? r.json() : [],
+    )) as PatchesEntry[];
     const scan = scans.find((s) => s.layer === layer && (!s.model || s.model === model.name));
     if (!scan) {
       patches.replaceChildren(
