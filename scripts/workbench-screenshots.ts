@@ -33,6 +33,7 @@ try {
   const shot = (name: string) => page.screenshot({ path: path.join(OUT, name) });
   const ready = () => page.waitForSelector('#view[data-state="ready"]');
 
+  await page.setViewportSize({ width: 1280, height: 1280 });
   await page.goto(`${server.url}?backend=wasm&layer=block2_conv2&filters=0-15&o.steps=256`);
   await ready();
   await page.click('button.run');
@@ -44,6 +45,7 @@ try {
     slider.dispatchEvent(new Event('input'));
   });
   await shot('workbench-filters.png');
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   await page.goto(`${server.url}?backend=wasm&view=classes`);
   await ready();

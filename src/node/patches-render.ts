@@ -12,7 +12,7 @@ import { normalizeSigned } from '../core/image/normalize.js';
 import { cropRgba, rgbaFromFloats, solidRgba, type RgbaImage } from '../core/image/rgba.js';
 import { attribute } from '../core/methods/attribution.js';
 import type { AxisField, ReceptiveField } from '../core/models/receptive-field.js';
-import { receptiveBox } from '../core/models/receptive-field.js';
+import { receptiveBox, unclampedBox } from '../core/models/receptive-field.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, writeGridPng, type GridTile } from './grid-png.js';
@@ -38,17 +38,6 @@ export interface RenderOptions {
   outDir: string;
   deconv?: boolean;
   fit?: Fit;
-}
-
-/** The receptive-field box of unit (y, x), not clamped (it may leave the image). */
-export function unclampedBox(field: ReceptiveField, y: number, x: number): Box {
-  const axis = (a: AxisField, i: number) => {
-    const center = a.start + i * a.jump;
-    return [Math.ceil(center - (a.size - 1) / 2), Math.floor(center + (a.size - 1) / 2) + 1];
-  };
-  const [y0, y1] = axis(field.vertical, y);
-  const [x0, x1] = axis(field.horizontal, x);
-  return [x0, y0, x1, y1];
 }
 
 const GRAY: [number, number, number] = [128, 128, 128];

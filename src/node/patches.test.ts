@@ -13,7 +13,8 @@ import { randomArray } from '../../test/helpers/random.js';
 import { VisModel } from '../core/models/vis-model.js';
 import { initBackend } from './backend.js';
 import { expandImagePaths, loadImage } from './images.js';
-import { renderPatches, unclampedBox } from './patches-render.js';
+import { unclampedBox } from '../core/models/receptive-field.js';
+import { renderPatches } from './patches-render.js';
 import { scanPatches } from './patches-scan.js';
 
 let dir: string;

@@ -4,12 +4,13 @@
  * every channel of a layer and follow a (fake) webcam, and a broken model gives an error
  * panel. Screenshots land in test-output/e2e/ (the README's come from there).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatValue } from '../../web/src/draw/dom.js';
 import { cli } from '../helpers/cli.js';
 import { HAVE_BROWSER, SHOTS, launch, serve, watchErrors, type Served } from './browser.js';
 
@@ -235,6 +236,45 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
       ),
     );
     await page.screenshot({ path: path.join(SHOTS, 'inside.png') });
+
+    // No served scan of block1_conv2: pick 12 images and the page finds the unit's top 9; the
+    // activations equal the CLI's scan of the same files.
+    const dir = path.join(patchesDir, 'pick');
+    await mkdir(dir);
+    const files = (await readdir('samples/fashion-mnist'))
+      .filter((f) => f.endsWith('.png'))
+      .slice(0, 12);
+    for (const f of files) await copyFile(path.join('samples/fashion-mnist', f), path.join(dir, f));
+    const reference = await cli(
+      'patches',
+      '--images',
+      dir,
+      '--layer',
+      'block1_conv2',
+      '--filters',
+      '3',
+      '--out',
+      path.join(patchesDir, 'ref'),
+      '--quiet',
+      '--json',
+    );
+    const expected = (
+      JSON.parse(reference.stdout) as { filters: { top: { activation: number }[] }[] }
+    ).filters[0].top.map((t) => t.activation);
+    await page.selectOption('select[name="layer"]', 'block1_conv2');
+    await page.fill('input[name="unit"]', '3');
+    await page.press('input[name="unit"]', 'Enter');
+    await page.setInputFiles(
+      'input[name="patch-images"]',
+      files.map((f) => path.join(dir, f)),
+    );
+    await page.waitForSelector('.patches canvas.patch');
+    expect(await page.textContent('.patches .note')).toMatch(
+      /^Top 9 of 12 picked images for block1_conv2 filter 3/,
+    );
+    const shown = await page.locator('.patches figcaption').allTextContents();
+    expect(shown).toEqual(expected.map((v) => formatValue(v)));
+    expect(errors).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -89,3 +89,18 @@ export function receptiveBox(
   const [x0, x1] = axis(field.horizontal, x, width);
   return [x0, y0, x1, y1];
 }
+
+/** The receptive-field box [x0, y0, x1, y1) of unit (y, x), not clamped (it may leave the image). */
+export function unclampedBox(
+  field: ReceptiveField,
+  y: number,
+  x: number,
+): [number, number, number, number] {
+  const axis = (a: AxisField, i: number) => {
+    const center = a.start + i * a.jump;
+    return [Math.ceil(center - (a.size - 1) / 2), Math.floor(center + (a.size - 1) / 2) + 1];
+  };
+  const [y0, y1] = axis(field.vertical, y);
+  const [x0, x1] = axis(field.horizontal, x);
+  return [x0, y0, x1, y1];
+}

@@ -131,6 +131,20 @@ export interface AttributeResult {
   images: { method: AttributionMethod; image: Rgba; min: number; max: number }[];
 }
 
+export interface PatchesRequest {
+  /** Images to scan (absent: reuse the last scan of this layer). */
+  images?: Rgba[];
+  layer: string;
+  unit: number;
+  k: number;
+}
+
+export interface PatchesResult {
+  /** Images scanned. */
+  images: number;
+  top: { image: number; activation: number; patch: Rgba }[];
+}
+
 /** Request kinds and their results. */
 export interface Calls {
   init: { request: { backend?: BackendName; threads?: number }; result: BackendInfo };
@@ -139,6 +153,7 @@ export interface Calls {
   maps: { request: MapsRequest; result: MapsResult };
   weights: { request: { layer: string }; result: WeightsResult };
   attribute: { request: AttributeRequest; result: AttributeResult };
+  patches: { request: PatchesRequest; result: PatchesResult };
 }
 export type CallName = keyof Calls;
 

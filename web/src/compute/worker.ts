@@ -12,6 +12,7 @@ import { buffersOf } from './images.js';
 import { attributions, maps, modelInfo, weights } from './inspect.js';
 import { openModel } from './load-model.js';
 import { MaximizeJob } from './maximize-job.js';
+import { patches } from './patch-scan.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -62,6 +63,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
   maps: (request) => maps(needModel(), request),
   weights: (request) => weights(needModel(), request.layer),
   attribute: (request) => attributions(needModel(), request),
+  patches: (request) => patches(needModel(), request),
 };
 
 scope.onmessage = async (event) => {

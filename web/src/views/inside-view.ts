@@ -10,7 +10,7 @@ import type { AttributeRequest, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
 import { rgbaCanvas } from '../draw/images.js';
 import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
-import { imagePicker, loadUrlImage } from './image-source.js';
+import { decodeImage, imagePicker, loadUrlImage } from './image-source.js';
 
 interface PatchManifest {
   layer: string;
@@ -121,16 +121,7 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
       r.ok ? r.json() : [],
     )) as PatchesEntry[];
     const scan = scans.find((s) => s.layer === layer && (!s.model || s.model === model.name));
-    if (!scan) {
-      patches.replaceChildren(
-        h(
-          'p',
-          { class: 'note' },
-          `No top-9 scan of ${layer} is served. Make one with \`convscope patches --images DIR --layer ${layer} --out P\`, then \`convscope serve --patches P\`.`,
-        ),
-      );
-      return;
-    }
+    if (!scan) return showLocalPatches();
     const manifest = (await fetch(scan.manifestUrl).then((r) => r.json())) as PatchManifest;
     const entry = manifest.filters.find((f) => f.index === unit);
     const base = new URL(scan.manifestUrl, location.href);
@@ -152,6 +143,85 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
         h('p', { class: 'note' }, `The scan does not include filter ${unit}.`),
       );
   };
+
+  // Without a served scan: top-9 over images the user picks or drops, computed in the worker.
+  let local: { images: Rgba[]; layer?: string } | null = null;
+  const folder = h('input', {
+    type: 'file',
+    multiple: true,
+    accept: 'image/*',
+    name: 'patch-images',
+  });
+  const scanZone = h(
+    'label',
+    { class: 'drop-zone' },
+    'Pick or drop a few images (a small data set) to find the unit’s top-9 patches among them here: ',
+    folder,
+  );
+  const scanImages = async (files: File[]) => {
+    const images: Rgba[] = [];
+    for (const file of files) {
+      try {
+        images.push(await decodeImage(file, file.name));
+      } catch (error) {
+        ctx.showError(error);
+      }
+    }
+    if (images.length === 0) return;
+    local = { images };
+    await showLocalPatches();
+  };
+  folder.addEventListener('change', () => void scanImages([...(folder.files ?? [])]));
+  scanZone.addEventListener('dragover', (e) => e.preventDefault());
+  scanZone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    void scanImages([...(e.dataTransfer?.files ?? [])]);
+  });
+
+  async function showLocalPatches(): Promise<void> {
+    const note = h(
+      'p',
+      { class: 'note' },
+      `No top-9 scan of ${layer} is served (\`convscope patches --images DIR --layer ${layer} --out P\`, then \`convscope serve --patches P\`).`,
+    );
+    if (!local) {
+      patches.replaceChildren(note, scanZone);
+      return;
+    }
+    const rescan = local.layer !== layer;
+    patches.replaceChildren(
+      h('p', { class: 'note' }, rescan ? `Scanning ${local.images.length} images…` : 'Computing…'),
+    );
+    try {
+      const result = await ctx.client.call('patches', {
+        images: rescan ? local.images : undefined,
+        layer,
+        unit,
+        k: 9,
+      });
+      local.layer = layer;
+      patches.replaceChildren(
+        h(
+          'p',
+          { class: 'note' },
+          `Top ${result.top.length} of ${result.images} picked images for ${layer} filter ${unit}:`,
+        ),
+        ...result.top.map((t) =>
+          h(
+            'figure',
+            { class: 'tile', 'data-image': t.image },
+            rgbaCanvas(t.patch, 96, 'pixels patch'),
+            h('figcaption', {}, formatValue(t.activation)),
+          ),
+        ),
+        scanZone,
+      );
+    } catch (error) {
+      patches.replaceChildren(note, scanZone);
+      ctx.showError(error);
+    }
+  }
 
   function pickUnit(filter: number) {
     unit = filter;
