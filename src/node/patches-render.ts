@@ -11,7 +11,6 @@ import path from 'node:path';
 import { normalizeSigned } from '../core/image/normalize.js';
 import { cropRgba, rgbaFromFloats, solidRgba, type RgbaImage } from '../core/image/rgba.js';
 import { attribute } from '../core/methods/attribution.js';
-import type { AxisField, ReceptiveField } from '../core/models/receptive-field.js';
 import { receptiveBox, unclampedBox } from '../core/models/receptive-field.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { writeBytesAtomic } from './atomic-write.js';
