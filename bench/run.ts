@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --case NAME]`: measures convscope's hot paths and, in the same
+ * `npm run bench [-- --json] [-- --case NAME ...]`: measures convscope's hot paths and, in the same
  * run, the stock-tfjs figure each one improves on, so BENCHMARKS.md can record ratios.
  *
  * Cases (VGG16 with random weights: no download needed):
@@ -10,8 +10,16 @@
  *   parameterization, transforms, Adam) on the embedded model, one filter of block3_conv2.
  * - am-vgg16-128, am-vgg16-224: the same loop on VGG16 (random weights), block5_conv3.
  * - vgg16-block5_conv3-224: the bare gradient step of the first case at 224 px.
- * - vgg16-scan-224: forward images/s to block5_pool (the top-9 scan workload), batch 8, our
- *   executor vs tfjs' own LayersModel.predict of a sub-model.
+ * - vgg16-scan-224: forward images/s to block5_pool (the top-9 scan workload), batch 8, on the
+ *   whole machine (one worker thread per core, as `patches --workers` runs), vs tfjs' own
+ *   LayersModel.predict of a sub-model in one thread. `vgg16-scan-224-1thread`: ours, one thread.
+ * - vgg16-layer-64x128: 64 filters of block3_conv1 at 128 px, 64 steps each (lucid preset),
+ *   filters finished per minute on the whole machine (worker pool, batch size picked by
+ *   measurement), vs stock tfjs in one thread (timed on 2 steps of a batch, per item-step).
+ *
+ * With PyTorch importable (`apt-get install python3-torch`; /usr/bin/python3 is tried when the
+ * first python3 lacks it), bench/pytorch_reference.py runs the same work and each result gets
+ * a `pytorch` figure; cases it does not cover are left without one.
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildVgg } from '../src/core/models/architectures/vgg.js';
@@ -25,7 +33,13 @@ import { channel } from '../src/core/objectives/objective.js';
 import { maximize } from '../src/core/optimize/maximize.js';
 import { getPreset } from '../src/core/optimize/presets.js';
 import { applyOverrides } from '../src/core/optimize/setting-options.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/node/backend.js';
+import { chooseBatchSize, stepMs } from '../src/node/batch-size.js';
+import { maximizeOnPool } from '../src/node/maximize-pool.js';
+import { defaultPoolSize, runPool, siblingScript } from '../src/node/worker-pool.js';
+import type { ScanTask } from './scan-worker.js';
 import { openModel } from '../src/node/open-model.js';
 
 interface Result {
@@ -33,6 +47,7 @@ interface Result {
   value: number;
   unit: string;
   stockTfjs?: number;
+  pytorch?: number;
 }
 
 function stepTimer(model: VisModel, layer: string, size: number) {
@@ -124,9 +139,103 @@ async function scanCase(name: string, size: number, batch: number): Promise<Resu
   return { case: name, value: ours, unit: 'images/s', stockTfjs: stock };
 }
 
+/** images/s with one worker per core, each scanning its own batches (summed rates). */
+async function scanPoolRate(size: number, batch: number): Promise<number> {
+  const workers = defaultPoolSize();
+  const tasks: ScanTask[] = Array.from({ length: workers }, () => ({ size, batch, repeats: 3 }));
+  let total = 0;
+  for await (const event of runPool<ScanTask, number>(tasks, {
+    script: siblingScript(import.meta.url, 'scan-worker'),
+    size: workers,
+  })) {
+    if (event.type === 'result') total += event.value;
+    else if (event.type === 'failed') throw new Error(event.error);
+  }
+  return total;
+}
+
+async function layerCase(name: string, filters: number, steps: number): Promise<Result> {
+  const size = 128;
+  const layer = 'block3_conv1';
+  const settings = applyOverrides(getPreset('lucid').settings, { steps, size });
+  const specs = Array.from({ length: filters }, (_, index) => ({
+    kind: 'channel' as const,
+    layer,
+    index,
+  }));
+  const model = vgg16(size);
+  const workers = defaultPoolSize();
+  const { batch, measured } = await chooseBatchSize(
+    model,
+    specs,
+    settings,
+    Math.ceil(filters / workers),
+  );
+  process.stderr.write(
+    `${name}: batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')}), ${workers} workers\n`,
+  );
+  const result = await maximizeOnPool({
+    specs,
+    settings,
+    seed: 0,
+    history: 0,
+    workers,
+    batchSize: batch,
+    workerData: { model: { model: 'vgg16-notop', weights: 'none' }, backend: 'wasm', size },
+  });
+  // Stock tfjs, one thread, the batch size that suits it best among ours: per item-step.
+  useStockGradients();
+  const stockMs = (await stepMs(model, specs.slice(0, batch), settings)) / batch;
+  useFastGradients();
+  clearGradientCache();
+  model.dispose();
+  return {
+    case: name,
+    value: filters / (result.seconds / 60),
+    unit: 'filters/min',
+    stockTfjs: 60_000 / (stockMs * steps),
+  };
+}
+
+/** The first python3 that imports torch, or null. */
+function pythonWithTorch(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (probe.status === 0) return python;
+  }
+  return null;
+}
+
+/** PyTorch figures for the cases it covers (none when torch is not importable). */
+function pytorchFigures(names: string[]): Map<string, number> {
+  const python = pythonWithTorch();
+  const figures = new Map<string, number>();
+  if (!python) return figures;
+  const script = fileURLToPath(new URL('./pytorch_reference.py', import.meta.url));
+  const run = spawnSync(python, [script, ...names.flatMap((n) => ['--case', n])], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (run.status !== 0) throw new Error(`${script} failed (exit ${run.status})`);
+  for (const row of JSON.parse(run.stdout) as { case: string; value: number }[]) {
+    figures.set(row.case, row.value);
+  }
+  return figures;
+}
+
+/** How many times better `ours` is than `other` (units where lower is better are inverted). */
+function better(unit: string, ours: number, other: number): number {
+  return unit === 'ms/step' ? other / ours : ours / other;
+}
+
 const CASES: Record<string, () => Promise<Result>> = {
   'vgg16-block5_conv3-224': () => gradientStepCase('vgg16-block5_conv3-224', 'block5_conv3', 224),
-  'vgg16-scan-224': () => scanCase('vgg16-scan-224', 224, 8),
+  'vgg16-scan-224': async () => {
+    const single = await scanCase('vgg16-scan-224', 224, 8);
+    return { ...single, value: await scanPoolRate(224, 8) };
+  },
+  'vgg16-scan-224-1thread': () => scanCase('vgg16-scan-224-1thread', 224, 8),
+  'vgg16-layer-64x128': () => layerCase('vgg16-layer-64x128', 64, 64),
   'embedded-step': async () =>
     maximizeCase('embedded-step', await openModel({}), 'block3_conv2', 64, 32),
   'am-vgg16-128': async () => maximizeCase('am-vgg16-128', vgg16(128), 'block5_conv3', 6, 2),
@@ -138,29 +247,29 @@ const CASES: Record<string, () => Promise<Result>> = {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const caseIndex = args.indexOf('--case');
-  const names = caseIndex >= 0 ? [args[caseIndex + 1]] : Object.keys(CASES);
+  // `--case NAME` (repeatable) picks cases; default: all.
+  const picked = args.flatMap((a, i) => (a === '--case' ? [args[i + 1]] : []));
+  const names = picked.length > 0 ? picked : Object.keys(CASES);
   for (const name of names) {
     if (!CASES[name])
       throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`);
   }
   const backend = await initBackend(args.includes('--cpu') ? 'cpu' : 'wasm');
   const results: Result[] = [];
-  for (const name of names) {
-    const result = await CASES[name]();
-    results.push(result);
-    if (!json) {
-      const faster =
-        result.unit === 'steps/s' || result.unit === 'images/s'
-          ? result.value / result.stockTfjs!
-          : result.stockTfjs! / result.value;
-      const ratio = result.stockTfjs
-        ? `  stock tfjs ${result.stockTfjs.toFixed(2)} ${result.unit}  (${faster.toFixed(1)}x faster)`
-        : '';
-      process.stdout.write(
-        `${name} [${backend}]: ${result.value.toFixed(2)} ${result.unit}${ratio}\n`,
-      );
-    }
+  for (const name of names) results.push(await CASES[name]());
+  const pytorch = pytorchFigures(names);
+  for (const result of results) {
+    const figure = pytorch.get(result.case);
+    if (figure !== undefined) result.pytorch = figure;
+    if (json) continue;
+    const versus = (label: string, other?: number) =>
+      other === undefined
+        ? ''
+        : `  ${label} ${other.toFixed(2)} (${better(result.unit, result.value, other).toFixed(2)}x)`;
+    process.stdout.write(
+      `${result.case} [${backend}]: ${result.value.toFixed(2)} ${result.unit}` +
+        `${versus('stock tfjs', result.stockTfjs)}${versus('pytorch', result.pytorch)}\n`,
+    );
   }
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

@@ -10,6 +10,8 @@ import type { VisModel } from '../core/models/vis-model.js';
 import { DEFAULT_PRESET, PRESETS } from '../core/optimize/presets.js';
 import { resolveRun } from '../core/optimize/resolve-run.js';
 import { SETTING_OPTIONS, kebab } from '../core/optimize/setting-options.js';
+import type { OptimizationSettings } from '../core/optimize/settings.js';
+import { chooseBatchSize } from '../node/batch-size.js';
 import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
@@ -20,6 +22,7 @@ export interface MaximizeCliOptions extends GlobalOptions {
   preset: string;
   history?: string;
   workers?: string;
+  batch?: string;
   out: string;
   [setting: string]: unknown;
 }
@@ -42,6 +45,10 @@ export function withMaximizeOptions(
       '--workers <n>',
       'worker threads, one batch of items each: a number, or auto (default: one per core for 4+ items)',
     )
+    .option(
+      '--batch <n>',
+      "items per forward/backward pass: a number, or auto (measured on a few steps); default: all of a worker's items",
+    )
     .option('--out <dir>', 'output folder', defaultOut);
   for (const option of SETTING_OPTIONS) {
     const choices = option.choices ? ` (${option.choices.join(' | ')})` : '';
@@ -51,6 +58,36 @@ export function withMaximizeOptions(
     );
   }
   return command;
+}
+
+/** `--batch`: undefined (one batch per worker), a number, or `auto` (measured). */
+async function resolveBatch(
+  options: MaximizeCliOptions,
+  model: VisModel,
+  items: VisualizeItem[],
+  settings: OptimizationSettings,
+  workers: number,
+): Promise<number | undefined> {
+  if (options.batch === undefined) return undefined;
+  if (options.batch === 'auto') {
+    const perWorker = Math.ceil(items.length / workers);
+    const choice = await chooseBatchSize(
+      model,
+      items.map((i) => i.spec),
+      settings,
+      perWorker,
+    );
+    if (!options.quiet) {
+      const table = choice.measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)} ms`).join(', ');
+      process.stderr.write(`batch ${choice.batch} (ms per item-step: ${table})\n`);
+    }
+    return choice.batch;
+  }
+  const batch = Number(options.batch);
+  if (!Number.isInteger(batch) || batch < 1) {
+    throw new ConvscopeError(`--batch must be a positive integer or auto, got '${options.batch}'`);
+  }
+  return batch;
 }
 
 /** Runs the items with the preset and overrides of `options`, with a progress bar. */
@@ -88,6 +125,7 @@ export async function runMaximize(
       `--workers must be a positive integer or auto, got '${options.workers}'`,
     );
   }
+  const batchSize = await resolveBatch(options, model, items, settings, workers);
   const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -106,6 +144,7 @@ export async function runMaximize(
       signal: controller.signal,
       withProbability,
       workers,
+      batchSize,
       workerData: {
         model: {
           model: options.model,

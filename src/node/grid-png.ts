@@ -6,7 +6,7 @@
  * drawn by sharp from SVG. Files are written atomically (temp file + rename), parents created.
  */
 import sharp from 'sharp';
-import type { RgbaImage } from '../core/image/rgba.js';
+import { upscale, viewScale, type RgbaImage } from '../core/image/rgba.js';
 import { writeBytesAtomic } from './atomic-write.js';
 
 export interface GridTile {
@@ -56,23 +56,7 @@ function fit(text: string, width: number, font: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
 }
 
-/** Upscale for viewing one image of side `size`: nearest neighbour to at least 112 px. */
-export const viewScale = (size: number): number => Math.max(1, Math.ceil(112 / size));
-
-/** Nearest-neighbour upscale by an integer factor. */
-export function upscale(image: RgbaImage, scale: number): RgbaImage {
-  if (scale === 1) return image;
-  const width = image.width * scale;
-  const height = image.height * scale;
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const s = (Math.floor(y / scale) * image.width + Math.floor(x / scale)) * 4;
-      data.set(image.data.subarray(s, s + 4), (y * width + x) * 4);
-    }
-  }
-  return { width, height, data };
-}
+export { upscale, viewScale };
 
 /** PNG bytes of an RGBA image, upscaled by `scale` (nearest neighbour, default 1). */
 export async function encodePng(image: RgbaImage, scale = 1): Promise<Buffer> {

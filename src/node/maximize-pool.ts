@@ -1,9 +1,10 @@
 /**
- * Activation maximization on every core: the items are cut into one contiguous shard per
- * worker (worker_threads, one WASM backend each, see worker-pool.ts), each shard is optimized
- * as one batch in its worker, and the shards' results are joined back in item order into one
- * MaximizeResult, as if a single batch had run. Shard s uses seed + s, so a run is
- * reproducible for a given seed and worker count (the manifest records both).
+ * Activation maximization on every core: the items are cut into contiguous shards (one per
+ * worker, or shards of `batchSize` items queued over the workers), each shard is optimized as
+ * one batch in a worker (worker_threads, one WASM backend each, see worker-pool.ts), and the
+ * shards' results are joined back in item order into one MaximizeResult, as if a single batch
+ * had run. Shard s uses seed + s, so a run is reproducible for a given seed, worker count and
+ * batch size (the manifest records them).
  */
 import type { ModelOptions } from './open-model.js';
 import type { ObjectiveSpec } from '../core/objectives/objective-spec.js';
@@ -85,6 +86,8 @@ export interface PoolRun {
   seed: number;
   history: number;
   workers: number;
+  /** Items per shard (default: one shard per worker). */
+  batchSize?: number;
   workerData: MaximizeWorkerData;
   signal?: AbortSignal;
   /** Lowest step reached across shards, and every item's latest objective value. */
@@ -97,7 +100,10 @@ export interface PoolRun {
  */
 export async function maximizeOnPool(run: PoolRun): Promise<MaximizeResult> {
   const started = Date.now();
-  const ranges = shardRanges(run.specs.length, run.workers);
+  const shardCount = run.batchSize
+    ? Math.max(run.workers, Math.ceil(run.specs.length / run.batchSize))
+    : run.workers;
+  const ranges = shardRanges(run.specs.length, shardCount);
   const shards: MaximizeShard[] = ranges.map(([a, b], s) => ({
     specs: run.specs.slice(a, b),
     settings: run.settings,
@@ -111,7 +117,7 @@ export async function maximizeOnPool(run: PoolRun): Promise<MaximizeResult> {
   for await (const event of runPool<MaximizeShard, MaximizeResult, ShardFrame>(shards, {
     script: siblingScript(import.meta.url, 'maximize-worker'),
     workerData: run.workerData,
-    size: shards.length,
+    size: Math.min(run.workers, shards.length),
     signal: run.signal,
   })) {
     if (event.type === 'frame') {

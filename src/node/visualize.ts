@@ -50,7 +50,9 @@ export interface VisualizeRun {
   onProgress?: (step: number, scores: number[]) => void;
   /** Worker threads (1: this thread, one batch). */
   workers?: number;
-  /** How worker threads open the model (needed when workers > 1). */
+  /** Items per forward/backward pass (default: all of a worker's items in one batch). */
+  batchSize?: number;
+  /** How worker threads open the model (needed when workers > 1 or batches are cut). */
   workerData?: MaximizeWorkerData;
   /** Adds the target class's probability per item. */
   withProbability?: boolean;
@@ -81,6 +83,8 @@ export interface Manifest {
   aborted: boolean;
   /** Worker threads used; with more than one, shard s of the items used seed + s. */
   workers: number;
+  /** Items per forward/backward pass, when cut smaller than a worker's share. */
+  batch?: number;
   settings: OptimizationSettings;
   /** The learning rate as run (the Fourier rate is scaled below 128 px). */
   effectiveLearningRate: number;
@@ -121,14 +125,16 @@ function gridLayout(items: VisualizeItem[]): { rowLabels?: string[]; columns: nu
 async function optimize(run: VisualizeRun): Promise<MaximizeResult> {
   const specs = run.items.map((i) => i.spec);
   const workers = Math.min(run.workers ?? 1, specs.length);
-  if (workers > 1) {
-    if (!run.workerData) throw new Error('visualize: workers > 1 needs workerData');
+  const cut = run.batchSize !== undefined && run.batchSize < specs.length;
+  if (workers > 1 || cut) {
+    if (!run.workerData) throw new Error('visualize: a pool run needs workerData');
     return maximizeOnPool({
       specs,
       settings: run.settings,
       seed: run.seed,
       history: run.history ?? 0,
       workers,
+      batchSize: run.batchSize,
       workerData: run.workerData,
       signal: run.signal,
       onProgress: run.onProgress,
@@ -229,6 +235,9 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     seconds: round(done.seconds),
     aborted: done.aborted,
     workers: Math.max(1, Math.min(run.workers ?? 1, items.length)),
+    ...(run.batchSize !== undefined && run.batchSize < items.length
+      ? { batch: run.batchSize }
+      : {}),
     settings,
     effectiveLearningRate: effectiveStepRule(settings, size).lr,
     items: manifestItems,

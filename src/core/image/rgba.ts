@@ -103,3 +103,21 @@ export function cropRgba(
   }
   return out;
 }
+
+/** Upscale for viewing one image of side `size`: nearest neighbour to at least 112 px. */
+export const viewScale = (size: number): number => Math.max(1, Math.ceil(112 / size));
+
+/** Nearest-neighbour upscale by an integer factor. */
+export function upscale(image: RgbaImage, scale: number): RgbaImage {
+  if (scale === 1) return image;
+  const width = image.width * scale;
+  const height = image.height * scale;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const s = (Math.floor(y / scale) * image.width + Math.floor(x / scale)) * 4;
+      data.set(image.data.subarray(s, s + 4), (y * width + x) * 4);
+    }
+  }
+  return { width, height, data };
+}

@@ -3,6 +3,7 @@
  * `image-rendering: pixelated` (a 28 px filter image stays crisp at 140 px), upscaled copies
  * for downloads, and PNG bytes of a canvas.
  */
+import { upscale, viewScale } from '../../../src/core/image/rgba.js';
 import type { Rgba } from '../bridge/protocol.js';
 
 /** Draws `image` into `canvas` (resizing it to the image). */
@@ -22,25 +23,13 @@ export function rgbaCanvas(image: Rgba, display: number, className = 'pixels'): 
   return canvas;
 }
 
-/** `image` upscaled by an integer factor with nearest neighbour (so it is at least `min` px). */
-export function upscale(image: Rgba, min = 112): Rgba {
-  const factor = Math.max(1, Math.ceil(min / Math.max(image.width, image.height)));
-  if (factor === 1) return image;
-  const width = image.width * factor;
-  const height = image.height * factor;
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const from = (Math.floor(y / factor) * image.width + Math.floor(x / factor)) * 4;
-      data.set(image.data.subarray(from, from + 4), (y * width + x) * 4);
-    }
-  }
-  return { width, height, data };
-}
+/** `image` upscaled (nearest neighbour, integer factor) to at least 112 px, as the CLI's PNGs. */
+export const upscaleForView = (image: Rgba): Rgba =>
+  upscale(image, viewScale(Math.max(image.width, image.height)));
 
 /** PNG bytes of an image (upscaled for small images). */
 export async function pngBytes(image: Rgba): Promise<Uint8Array> {
-  const big = upscale(image);
+  const big = upscaleForView(image);
   const canvas = new OffscreenCanvas(big.width, big.height);
   canvas
     .getContext('2d')!

@@ -6,7 +6,7 @@
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import { zipSync } from 'fflate';
 import type { BackendInfo, MaximizeDone, Rgba } from '../bridge/protocol.js';
-import { pngBytes, upscale } from '../draw/images.js';
+import { pngBytes, upscaleForView } from '../draw/images.js';
 
 export interface RunItem {
   index: number;
@@ -39,7 +39,7 @@ declare const __CONVSCOPE_VERSION__: string;
 export function historyGif(run: RunRecord, i: number, delay = 80): Uint8Array {
   const gif = GIFEncoder();
   for (const frame of run.frames) {
-    const image = upscale(frame.images[i]);
+    const image = upscaleForView(frame.images[i]);
     const palette = quantize(image.data, 256);
     gif.writeFrame(applyPalette(image.data, palette), image.width, image.height, {
       palette,

@@ -17,8 +17,29 @@ import { settingsForm } from './settings-form.js';
 
 type Task = 'filters' | 'classes';
 
+/** Items optimized together in the page: one batch in the worker's memory. */
+const MAX_ITEMS = 64;
+
 /** Items and objectives of the form's current choice (errors name the valid range). */
 function chooseItems(
+  ctx: ViewContext,
+  task: Task,
+): { items: RunItem[]; objectives: ObjectiveSpec[]; layer: string } {
+  const chosen = chooseAll(ctx, task);
+  if (chosen.items.length > MAX_ITEMS) {
+    throw Object.assign(
+      new Error(
+        `${chosen.items.length} ${task} in one run is more than the page runs at once (${MAX_ITEMS})`,
+      ),
+      {
+        hint: `choose fewer, e.g. 0-15; for whole layers use the CLI (\`convscope ${task} ... --workers auto\`)`,
+      },
+    );
+  }
+  return chosen;
+}
+
+function chooseAll(
   ctx: ViewContext,
   task: Task,
 ): { items: RunItem[]; objectives: ObjectiveSpec[]; layer: string } {
@@ -85,9 +106,18 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
   layerSelect.addEventListener('change', () => ctx.update({ layer: layerSelect.value }));
   const itemsInput = h('input', {
     name: task,
-    value: task === 'filters' ? ctx.state.filters : ctx.state.classes,
+    // `all` of ImageNet's 1,000 classes is no default for one batch: start with eight.
+    value:
+      task === 'filters'
+        ? ctx.state.filters
+        : ctx.state.classes === 'all' && (model.classes ?? 0) > MAX_ITEMS
+          ? '0-7'
+          : ctx.state.classes,
     title: 'e.g. 0-15, 3,9,12 or all' + (task === 'classes' ? ' or class names' : ''),
   });
+  if (task === 'classes' && itemsInput.value !== ctx.state.classes) {
+    ctx.update({ classes: itemsInput.value });
+  }
   itemsInput.addEventListener('change', () =>
     ctx.update(task === 'filters' ? { filters: itemsInput.value } : { classes: itemsInput.value }),
   );
