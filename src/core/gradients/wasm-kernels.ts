@@ -9,6 +9,11 @@
  *   all its gradients eagerly, so `tf.grad` through a LayersModel with separate `Activation`
  *   layers failed with "Kernel 'Conv2DBackpropFilter' not registered". We provide it, computed
  *   as a forward convolution.
+ * - `MaxPoolGrad`: tfjs 4.22's WASM kernel routes non-uniform output gradients to the wrong
+ *   inputs (against the CPU backend and a brute-force loop: max difference 0.34 on an 8x8
+ *   map, 1.0 on 128x128x64; it is right only when every output gradient is equal). A JS pass
+ *   over the windows, routing each output gradient to the first maximum of its window in
+ *   row-major order (the CPU backend's choice), is correct and as fast within a VGG16 step.
  * - `UnsortedSegmentSum` is missing on WASM; it is the gradient of `gather`, which the
  *   rotation transform of activation maximization uses. A plain loop over the data suffices
  *   (a few million additions per step at most).
@@ -49,6 +54,63 @@ function unsortedSegmentSumKernel({ inputs, attrs, backend }: KernelArgs): tf.Te
     if (s < 0 || s >= numSegments) continue;
     const [from, to] = [i * inner, s * inner];
     for (let j = 0; j < inner; j++) out[to + j] += values[from + j];
+  }
+  return output;
+}
+
+/** dx: each dy routed to the first maximum (row-major) of its window in x. */
+function maxPoolGradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const x = inputs.input as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const xs = wasm.readSync(x.dataId) as Float32Array;
+  const dys = wasm.readSync(dy.dataId) as Float32Array;
+  const output = wasm.makeOutput(x.shape, 'float32');
+  const dx = wasm.typedArrayFromHeap(output) as Float32Array;
+  dx.fill(0);
+  const best = new Float32Array(channels);
+  const where = new Int32Array(channels);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const iy = oy * strideHeight - padInfo.top + fy;
+          if (iy < 0 || iy >= inHeight) continue;
+          for (let fx = 0; fx < filterWidth; fx++) {
+            const ix = ox * strideWidth - padInfo.left + fx;
+            if (ix < 0 || ix >= inWidth) continue;
+            const base = ((b * inHeight + iy) * inWidth + ix) * channels;
+            for (let c = 0; c < channels; c++) {
+              // Strictly greater: ties go to the first position, as on the CPU backend.
+              if (xs[base + c] > best[c] || where[c] < 0) {
+                best[c] = xs[base + c];
+                where[c] = base + c;
+              }
+            }
+          }
+        }
+        const out = ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (let c = 0; c < channels; c++) if (where[c] >= 0) dx[where[c]] += dys[out + c];
+      }
+    }
   }
   return output;
 }
@@ -97,6 +159,7 @@ function filterGradientKernel({ inputs, attrs, backend }: KernelArgs): tf.Tensor
 }
 
 let stockIdentity: tf.KernelConfig | undefined;
+let stockMaxPoolGrad: tf.KernelConfig | undefined;
 let installed = false;
 
 /** Installs the WASM kernel fixes once the WASM backend's kernels are registered. */
@@ -104,7 +167,8 @@ export function patchWasmKernels(): void {
   if (installed || tf.getKernelsForBackend('wasm').length === 0) return;
   installed = true;
   stockIdentity ??= tf.getKernel('Identity', 'wasm');
-  for (const name of ['Identity', 'Conv2DBackpropFilter']) {
+  stockMaxPoolGrad ??= tf.getKernel('MaxPoolGrad', 'wasm');
+  for (const name of ['Identity', 'Conv2DBackpropFilter', 'MaxPoolGrad']) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
   // Not a speed-up but a missing kernel: it stays registered when the fast path is switched off.
@@ -125,14 +189,25 @@ export function patchWasmKernels(): void {
     backendName: 'wasm',
     kernelFunc: filterGradientKernel as unknown as tf.KernelFunc,
   });
+  tf.registerKernel({
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    kernelFunc: maxPoolGradKernel as unknown as tf.KernelFunc,
+  });
 }
 
 /** Restores the stock WASM kernels (for benchmarks against stock tfjs). */
 export function unpatchWasmKernels(): void {
   if (!installed) return;
   installed = false;
-  for (const name of ['Identity', 'Conv2DBackpropFilter']) {
+  for (const name of ['Identity', 'Conv2DBackpropFilter', 'MaxPoolGrad']) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
   if (stockIdentity) tf.registerKernel(stockIdentity);
+  if (stockMaxPoolGrad) {
+    tf.registerKernel(stockMaxPoolGrad);
+    // A kernel registered after its backend started misses its setup (binding the WASM export).
+    const backend = tf.findBackend('wasm');
+    if (backend) stockMaxPoolGrad.setupFunc?.(backend);
+  }
 }
