@@ -50,10 +50,11 @@ function skipReason(name: BackendName, explicit: boolean): string | null {
  * @example const { backend, threads } = await selectBackend();
  */
 export async function selectBackend(wanted?: BackendName, threads?: number): Promise<BackendInfo> {
-  useFastGradients();
   // tfjs asks for half the cores' worth of WASM threads (1 on a 2-core machine); the page's
-  // own thread mostly waits while an optimization runs, so ask for every core.
+  // own thread mostly waits while an optimization runs, so ask for every core. Before anything
+  // touches the engine: the count is read when the WASM backend starts.
   setThreadsCount(threads ?? Math.max(1, navigator.hardwareConcurrency || 1));
+  useFastGradients();
   const order = wanted ? [wanted, ...BACKEND_ORDER.filter((b) => b !== wanted)] : BACKEND_ORDER;
   const notes: string[] = [];
   for (const name of order) {
