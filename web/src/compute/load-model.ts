@@ -14,6 +14,7 @@ import {
 import type { PreprocessMode } from '../../../src/core/models/input-spec.js';
 import { VisModel } from '../../../src/core/models/vis-model.js';
 import type { ModelSource } from '../bridge/protocol.js';
+import { bitmapRgba } from '../draw/images.js';
 
 // A model on another origin must allow this page (CORS and, under COEP, CORP headers).
 const CROSS_ORIGIN_HINT =
@@ -27,11 +28,7 @@ async function decodeMean(
   width: number,
   channels: number,
 ): Promise<Float32Array> {
-  const bitmap = await createImageBitmap(blob);
-  const canvas = new OffscreenCanvas(width, height);
-  const context = canvas.getContext('2d')!;
-  context.drawImage(bitmap, 0, 0, width, height);
-  const { data } = context.getImageData(0, 0, width, height);
+  const { data } = bitmapRgba(await createImageBitmap(blob), width, height);
   const out = new Float32Array(height * width * channels);
   for (let p = 0; p < height * width; p++) {
     for (let c = 0; c < channels; c++) out[p * channels + c] = data[p * 4 + c] / 255;

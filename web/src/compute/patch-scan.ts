@@ -40,13 +40,10 @@ async function scan(model: VisModel, request: PatchesRequest): Promise<Scan> {
   const tracker = new TopKTracker(node.channels, request.k);
   for (let start = 0; start < inputs.length; start += BATCH) {
     const chunk = inputs.slice(start, start + BATCH);
+    const pixels = new Float32Array(chunk.length * height * width * channels);
+    chunk.forEach((c, i) => pixels.set(c, i * c.length));
     const map = tf.tidy(() => {
-      const batch = tf.tensor4d(Float32Array.from(chunk.flatMap((c) => Array.from(c))), [
-        chunk.length,
-        height,
-        width,
-        channels,
-      ]);
+      const batch = tf.tensor4d(pixels, [chunk.length, height, width, channels]);
       return model.activations(batch, [request.layer], { inference: true })[request.layer];
     });
     const [, h, w, c] = map.shape as number[];

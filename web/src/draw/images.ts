@@ -6,6 +6,13 @@
 import { upscale, viewScale } from '../../../src/core/image/rgba.js';
 import type { Rgba } from '../bridge/protocol.js';
 
+/** A decoded bitmap's pixels at `width` x `height` (page or worker: OffscreenCanvas). */
+export function bitmapRgba(bitmap: ImageBitmap, width: number, height: number): Rgba {
+  const g = new OffscreenCanvas(width, height).getContext('2d')!;
+  g.drawImage(bitmap, 0, 0, width, height);
+  return { width, height, data: g.getImageData(0, 0, width, height).data };
+}
+
 /** Draws `image` into `canvas` (resizing it to the image). */
 export function drawRgba(canvas: HTMLCanvasElement, image: Rgba): void {
   if (canvas.width !== image.width) canvas.width = image.width;

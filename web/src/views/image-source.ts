@@ -5,23 +5,21 @@
  */
 import type { Rgba } from '../bridge/protocol.js';
 import { h } from '../draw/dom.js';
+import { bitmapRgba } from '../draw/images.js';
 import type { Sample, ViewContext } from './context.js';
 
 /** Pixels of a decodable image blob, at most `max` px on the long side. */
-async function bitmapPixels(bitmap: ImageBitmap, max = 512): Promise<Rgba> {
+function bitmapPixels(bitmap: ImageBitmap, max = 512): Rgba {
   const scale = Math.min(1, max / Math.max(bitmap.width, bitmap.height));
   const width = Math.max(1, Math.round(bitmap.width * scale));
   const height = Math.max(1, Math.round(bitmap.height * scale));
-  const canvas = new OffscreenCanvas(width, height);
-  const g = canvas.getContext('2d')!;
-  g.drawImage(bitmap, 0, 0, width, height);
-  return { width, height, data: g.getImageData(0, 0, width, height).data };
+  return bitmapRgba(bitmap, width, height);
 }
 
 /** Decodes a blob in the browser, falling back to the server's decoder. */
 export async function decodeImage(blob: Blob, name: string): Promise<Rgba> {
   try {
-    return await bitmapPixels(await createImageBitmap(blob));
+    return bitmapPixels(await createImageBitmap(blob));
   } catch {
     const response = await fetch('/api/decode', { method: 'POST', body: blob }).catch(() => null);
     if (response?.ok) return bitmapPixels(await createImageBitmap(await response.blob()));
@@ -43,14 +41,24 @@ export async function loadUrlImage(url: string): Promise<Rgba> {
   return decodeImage(await response.blob(), url);
 }
 
+/** Where a picked image came from; `initial` marks the one loaded when the view opens. */
+export interface ImageSource {
+  url?: string;
+  name: string;
+  initial?: boolean;
+}
+
 /**
  * A sample menu and a file picker; calls `onImage` with the decoded pixels and the URL or
- * file name (only sample URLs go into the page's URL state).
+ * file name (only sample URLs go into the page's URL state). When the view opens it loads the
+ * URL state's image (or the first sample) once, unless the user picked one first or the view
+ * is gone by then.
  */
 export function imagePicker(
   ctx: ViewContext,
-  onImage: (image: Rgba, source: { url?: string; name: string }) => void,
+  onImage: (image: Rgba, source: ImageSource) => void,
 ): HTMLElement {
+  let picked = false;
   const select = h('select', { name: 'sample' }, h('option', { value: '' }, 'Loading samples…'));
   const file = h('input', { type: 'file', accept: 'image/*', name: 'upload' });
   void ctx.samples().then((samples: Sample[]) => {
@@ -67,6 +75,7 @@ export function imagePicker(
   });
   select.addEventListener('change', async () => {
     if (!select.value) return;
+    picked = true;
     try {
       onImage(await loadUrlImage(select.value), { url: select.value, name: select.value });
     } catch (error) {
@@ -74,6 +83,7 @@ export function imagePicker(
     }
   });
   const take = async (blob: File) => {
+    picked = true;
     try {
       onImage(await decodeImage(blob, blob.name), { name: blob.name });
     } catch (error) {
@@ -94,5 +104,15 @@ export function imagePicker(
     const dropped = e.dataTransfer?.files?.[0];
     if (dropped) void take(dropped);
   });
-  return h('div', { class: 'image-picker' }, select, zone);
+  const element = h('div', { class: 'image-picker' }, select, zone);
+  ctx
+    .samples()
+    .then((samples) => loadUrlImage(ctx.state.image ?? samples[0].url))
+    .then((first) => {
+      if (!picked && element.isConnected) {
+        onImage(first, { url: ctx.state.image, name: 'initial', initial: true });
+      }
+    })
+    .catch((error) => ctx.showError(error));
+  return element;
 }

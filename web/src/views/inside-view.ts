@@ -10,7 +10,7 @@ import type { AttributeRequest, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
 import { rgbaCanvas } from '../draw/images.js';
 import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
-import { decodeImage, imagePicker, loadUrlImage } from './image-source.js';
+import { decodeImage, imagePicker } from './image-source.js';
 
 interface PatchManifest {
   layer: string;
@@ -29,7 +29,6 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   let layer = convs.some((l) => l.name === ctx.state.layer) ? ctx.state.layer! : model.defaultLayer;
   let unit = ctx.state.unit ?? 0;
   let image: Rgba | null = null;
-  let disposed = false;
   const layerSelect = h(
     'select',
     { name: 'layer' },
@@ -116,13 +115,25 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
     }
   };
 
+  // The served scans and their manifests do not change while the page is open: fetch once.
+  const scans = fetch('/api/patches').then((r) => (r.ok ? r.json() : [])) as Promise<
+    PatchesEntry[]
+  >;
+  const manifests = new Map<string, Promise<PatchManifest>>();
+  const manifestOf = (url: string) => {
+    if (!manifests.has(url))
+      manifests.set(
+        url,
+        fetch(url).then((r) => r.json()),
+      );
+    return manifests.get(url)!;
+  };
   const showPatches = async () => {
-    const scans = (await fetch('/api/patches').then((r) =>
-      r.ok ? r.json() : [],
-    )) as PatchesEntry[];
-    const scan = scans.find((s) => s.layer === layer && (!s.model || s.model === model.name));
+    const scan = (await scans).find(
+      (s) => s.layer === layer && (!s.model || s.model === model.name),
+    );
     if (!scan) return showLocalPatches();
-    const manifest = (await fetch(scan.manifestUrl).then((r) => r.json())) as PatchManifest;
+    const manifest = await manifestOf(scan.manifestUrl);
     const entry = manifest.filters.find((f) => f.index === unit);
     const base = new URL(scan.manifestUrl, location.href);
     patches.replaceChildren(
@@ -271,15 +282,5 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   );
   void showWeights();
   void showPatches().catch((error) => ctx.showError(error));
-  ctx
-    .samples()
-    .then((samples) => loadUrlImage(ctx.state.image ?? samples[0].url))
-    .then((first) => {
-      if (!image && !disposed) {
-        image = first;
-        return showAttributions();
-      }
-    })
-    .catch((error) => ctx.showError(error));
-  return { dispose: () => (disposed = true) };
+  return { dispose: () => undefined };
 }

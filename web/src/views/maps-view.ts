@@ -7,7 +7,7 @@ import type { MapsResult, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
 import { drawRgba } from '../draw/images.js';
 import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
-import { imagePicker, loadUrlImage } from './image-source.js';
+import { imagePicker } from './image-source.js';
 import { Webcam } from './webcam.js';
 
 /** Frames per second over the last second of completed frames. */
@@ -168,6 +168,7 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
     if (image && !webcam) void compute(image);
   });
   const picker = imagePicker(ctx, (picked, source) => {
+    if (source.initial && webcam) return;
     stopWebcam();
     image = picked;
     ctx.update({ image: source.url });
@@ -192,16 +193,6 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
       h('div', { class: 'results' }, grid),
     ),
   );
-  ctx
-    .samples()
-    .then((samples) => loadUrlImage(ctx.state.image ?? samples[0].url))
-    .then((first) => {
-      if (!image && !webcam && !disposed) {
-        image = first;
-        return compute(first);
-      }
-    })
-    .catch((error) => ctx.showError(error));
   return {
     dispose: () => {
       disposed = true;
