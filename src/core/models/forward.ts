@@ -41,6 +41,8 @@ export const LOGITS = '@logits';
 
 interface WeightedLayer {
   kernel?: { read(): tf.Tensor };
+  depthwiseKernel?: { read(): tf.Tensor };
+  pointwiseKernel?: { read(): tf.Tensor };
   bias?: { read(): tf.Tensor } | null;
   activation?: { apply(x: tf.Tensor): tf.Tensor };
 }
@@ -106,6 +108,21 @@ function runLayer(node: LayerNode, inputs: tf.Tensor[], relu: ReluRule, fuse = f
       'NHWC',
       pair(config.dilationRate ?? 1),
     );
+    const z = weights.bias ? tf.add(conv, weights.bias.read()) : conv;
+    return { output: activate(config.activation, z, layer, relu), preActivation: z };
+  }
+  if (
+    (node.kind === 'DepthwiseConv2D' || node.kind === 'SeparableConv2D') &&
+    config.dataFormat !== 'channelsFirst' &&
+    weights.depthwiseKernel
+  ) {
+    // Run here rather than through `apply`, so their ReLU follows the backward rule too.
+    const args = [pair(config.strides), config.padding as 'same' | 'valid', pair(config.dilationRate ?? 1)] as const;
+    const depthwise = weights.depthwiseKernel.read() as tf.Tensor4D;
+    const conv =
+      node.kind === 'DepthwiseConv2D'
+        ? tf.depthwiseConv2d(x as tf.Tensor4D, depthwise, args[0], args[1], 'NHWC', args[2])
+        : tf.separableConv2d(x as tf.Tensor4D, depthwise, weights.pointwiseKernel!.read() as tf.Tensor4D, args[0], args[1], args[2]);
     const z = weights.bias ? tf.add(conv, weights.bias.read()) : conv;
     return { output: activate(config.activation, z, layer, relu), preActivation: z };
   }

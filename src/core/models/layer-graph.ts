@@ -4,6 +4,7 @@
  * are read the same way, by walking `inboundNodes` back from the model's outputs.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { describeLayer, type LayerOp } from './layer-ops.js';
 import {
   INPUT_FIELD,
   applyWindow,
@@ -29,7 +30,9 @@ export interface LayerNode {
   receptiveField: ReceptiveField | null;
   /** Why `receptiveField` is null. */
   receptiveFieldNote?: string;
-  /** The tfjs layer itself. */
+  /** What the layer computes, without tf objects (engines other than TF.js lower from it). */
+  op: LayerOp;
+  /** The tfjs layer itself (the TF.js engine runs it; weights are read from it). */
   layer: tf.layers.Layer;
 }
 
@@ -143,6 +146,11 @@ export function buildLayerGraph(model: tf.LayersModel): LayerNode[] {
       channels: outputShape.length > 0 ? (outputShape[outputShape.length - 1] ?? null) : null,
       spatial,
       inputs: inputs.map((n) => n.name),
+      op: describeLayer(
+        layer,
+        inputs[0]?.channels ?? outputShape[outputShape.length - 1] ?? 0,
+        outputShape.length + 1,
+      ),
       receptiveField: spatial ? field : null,
       receptiveFieldNote: spatial ? note : (note ?? 'whole input'),
       layer,

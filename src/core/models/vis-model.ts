@@ -43,7 +43,8 @@ export class VisModel {
   readonly meanImage: Float32Array;
   /** True when the output is a softmax (logits are read before it). */
   readonly hasSoftmax: boolean;
-  private readonly logitsSource: LogitsSource;
+  /** Where the pre-softmax logits are read. */
+  readonly logitsSource: LogitsSource;
   private readonly byName: Map<string, LayerNode>;
 
   constructor(model: tf.LayersModel, options: VisModelOptions = {}) {
@@ -126,6 +127,15 @@ export class VisModel {
   activations(images: tf.Tensor4D, layerNames: string[], options: ForwardOptions = {}): Record<string, tf.Tensor> {
     for (const name of layerNames) if (name !== LOGITS) this.layer(name);
     return tf.tidy(() => forward(this.layers, this.toModelInput(images), layerNames, this.logitsSource, options));
+  }
+
+  /**
+   * Outputs of the named layers for model-space input (already preprocessed), as the engines
+   * see it. Differentiable with respect to `input`.
+   */
+  forwardModelInput(input: tf.Tensor4D, layerNames: string[], options: ForwardOptions = {}): Record<string, tf.Tensor> {
+    for (const name of layerNames) if (name !== LOGITS) this.layer(name);
+    return forward(this.layers, input, layerNames, this.logitsSource, options);
   }
 
   /** Pre-softmax class scores [batch, classes]. */

@@ -1,0 +1,177 @@
+/**
+ * The ONNX Runtime engine: convscope's layer graph lowered to one ONNX graph per request
+ * (forward only, or forward + backward for a rule and a set of seeded layers), run natively
+ * and multi-threaded by onnxruntime-node. Sessions are built on first use and cached per
+ * request shape (the batch is a free dimension). onnxruntime-node is an optional dependency:
+ * `loadOnnxRuntime` says why it is missing instead of throwing.
+ */
+import type * as OrtModule from 'onnxruntime-node';
+import { ConvscopeError } from '../../core/errors.js';
+import {
+  type ArrayBatch,
+  type NetworkEngine,
+  type VjpRequest,
+  type VjpResult,
+} from '../../core/engines/network-engine.js';
+import type { VisModel } from '../../core/models/vis-model.js';
+import {
+  firstUnsupported,
+  lowerToOnnx,
+  type LoweringModel,
+  type LoweringRequest,
+} from './lower-graph.js';
+
+type Ort = typeof OrtModule;
+type Session = OrtModule.InferenceSession;
+
+let ortModule: Promise<Ort | string> | undefined;
+
+/** onnxruntime-node, or the reason it cannot be loaded on this machine. */
+export function loadOnnxRuntime(): Promise<Ort | string> {
+  ortModule ??= import('onnxruntime-node').then(
+    (m) => ((m as { default?: Ort }).default ?? m) as Ort,
+    (error: unknown) =>
+      `onnxruntime-node cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+  );
+  return ortModule;
+}
+
+export interface OnnxEngineOptions {
+  /** Intra-op threads (default: the machine's cores). */
+  threads: number;
+}
+
+/** The engine-neutral part of a model the lowering reads. */
+export function loweringModel(model: VisModel): LoweringModel {
+  const { height, width, channels } = model.input;
+  return { layers: model.layers, logits: model.logitsSource, input: [height, width, channels] };
+}
+
+export class OnnxEngine implements NetworkEngine {
+  readonly name = 'onnx' as const;
+  readonly description: string;
+  private readonly sessions = new Map<string, Promise<Session>>();
+
+  private constructor(
+    private readonly ort: Ort,
+    private readonly graph: LoweringModel,
+    private readonly threads: number,
+  ) {
+    this.description =
+      `onnxruntime-node ${ort.env.versions?.node ?? ''}, ${threads} thread${threads === 1 ? '' : 's'}`.replace(
+        '  ',
+        ' ',
+      );
+  }
+
+  /**
+   * An engine for `model`. Throws a ConvscopeError when onnxruntime-node is missing or a layer
+   * cannot be lowered (the message names it).
+   */
+  static async create(model: VisModel, options: OnnxEngineOptions): Promise<OnnxEngine> {
+    const ort = await loadOnnxRuntime();
+    if (typeof ort === 'string') throw new ConvscopeError(ort, 'use --engine tfjs');
+    const graph = loweringModel(model);
+    const unsupported = firstUnsupported(
+      graph,
+      model.layers.map((l) => l.name),
+    );
+    if (unsupported) {
+      throw new ConvscopeError(
+        `the ONNX engine cannot run layer '${unsupported.layer}' (${unsupported.reason})`,
+        'use --engine tfjs (auto falls back to it)',
+      );
+    }
+    return new OnnxEngine(ort, graph, Math.max(1, Math.round(options.threads)));
+  }
+
+  private session(request: LoweringRequest): Promise<Session> {
+    const key = JSON.stringify(request);
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = (async () => {
+        const bytes = lowerToOnnx(this.graph, request);
+        try {
+          return await this.ort.InferenceSession.create(bytes, {
+            intraOpNumThreads: this.threads,
+            interOpNumThreads: 1,
+            executionMode: 'sequential',
+            graphOptimizationLevel: 'all',
+            logSeverityLevel: 3,
+          });
+        } catch (error) {
+          throw new ConvscopeError(
+            `ONNX Runtime could not build the session (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+            'use --engine tfjs',
+            { cause: error },
+          );
+        }
+      })();
+      this.sessions.set(key, session);
+      session.catch(() => this.sessions.delete(key));
+    }
+    return session;
+  }
+
+  private tensor(batch: ArrayBatch) {
+    return new this.ort.Tensor('float32', batch.data, batch.shape);
+  }
+
+  private async run(request: LoweringRequest, feeds: Record<string, ArrayBatch>) {
+    const session = await this.session(request);
+    const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, this.tensor(v)]));
+    const results = await session.run(inputs);
+    const read = (name: string): ArrayBatch => {
+      const t = results[name];
+      return { data: t.data as Float32Array, shape: t.dims.map(Number) };
+    };
+    return read;
+  }
+
+  async activations(input: ArrayBatch, layers: string[]): Promise<Record<string, ArrayBatch>> {
+    const request: LoweringRequest = { outputs: [...layers], seeds: [], rule: 'gradient' };
+    const read = await this.run(request, { input });
+    return Object.fromEntries(layers.map((l) => [l, read(`out:${l}`)]));
+  }
+
+  async vjp(request: VjpRequest): Promise<VjpResult> {
+    const seeds = Object.keys(request.seeds).sort();
+    const lowering: LoweringRequest = {
+      outputs: [...(request.outputs ?? [])],
+      seeds,
+      rule: request.rule,
+      ...(request.at ? { at: request.at } : {}),
+    };
+    const feeds: Record<string, ArrayBatch> = { input: request.input };
+    for (const name of seeds) feeds[`seed:${name}`] = request.seeds[name];
+    if (request.rule === 'redirected') {
+      const batch = request.input.shape[0];
+      const flags = request.redirect ?? new Array<boolean>(batch).fill(true);
+      feeds.redirect = { data: Float32Array.from(flags, Number), shape: [batch] };
+    }
+    const read = await this.run(lowering, feeds);
+    const gradient = read('gradient');
+    if (!Number.isFinite(sum(gradient.data))) {
+      throw new ConvscopeError(
+        'the ONNX engine computed a gradient that is not finite (NaN or infinity)',
+        'check the model weights and the input, or use --engine tfjs',
+      );
+    }
+    return {
+      gradient,
+      outputs: Object.fromEntries((request.outputs ?? []).map((l) => [l, read(`out:${l}`)])),
+    };
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values())
+      session.then((s) => s.release()).catch(() => undefined);
+    this.sessions.clear();
+  }
+}
+
+function sum(values: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i];
+  return total;
+}
