@@ -24,6 +24,7 @@ export interface MaximizeCliOptions extends GlobalOptions {
   workers?: string;
   batch?: string;
   out: string;
+  raw?: string;
   [setting: string]: unknown;
 }
 
@@ -49,7 +50,8 @@ export function withMaximizeOptions(
       '--batch <n>',
       "items per forward/backward pass: a number, or auto (measured on a few steps); default: all of a worker's items",
     )
-    .option('--out <dir>', 'output folder', defaultOut);
+    .option('--out <dir>', 'output folder', defaultOut)
+    .option('--raw <dir>', "also write each image's float values as DIR/<stem>.npy (NHWC)");
   for (const option of SETTING_OPTIONS) {
     const choices = option.choices ? ` (${option.choices.join(' | ')})` : '';
     command.option(
@@ -143,6 +145,7 @@ export async function runMaximize(
       history,
       signal: controller.signal,
       withProbability,
+      rawDir: options.raw,
       workers,
       batchSize,
       workerData: {

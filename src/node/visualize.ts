@@ -20,6 +20,7 @@ import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, viewScale, writeGridPng, type GridTile } from './grid-png.js';
 import { maximizeOnPool, type MaximizeWorkerData } from './maximize-pool.js';
+import { writeRawArray } from './raw-arrays.js';
 
 export interface VisualizeItem {
   /** The objective as data (rebuilt in worker threads when the run uses them). */
@@ -56,6 +57,8 @@ export interface VisualizeRun {
   workerData?: MaximizeWorkerData;
   /** Adds the target class's probability per item. */
   withProbability?: boolean;
+  /** Also writes each image's float values as `<stem>.npy` here (and history frames under history/). */
+  rawDir?: string;
 }
 
 export interface ManifestItem {
@@ -67,7 +70,9 @@ export interface ManifestItem {
   activation: { initial: number; final: number; best: number };
   bestStep: number;
   probability?: number;
-  history?: { step: number; file: string; activation: number }[];
+  history?: { step: number; file: string; activation: number; raw?: string }[];
+  /** With --raw: the `.npy` of the image's float values (the path written, DIR joined with `<stem>.npy`). */
+  raw?: string;
 }
 
 export interface Manifest {
@@ -90,6 +95,13 @@ export interface Manifest {
   effectiveLearningRate: number;
   items: ManifestItem[];
   grid: string;
+}
+
+/** Item `i` of a batch as float values and its NHWC shape [1, h, w, c]. */
+function valuesOf(batch: ImageBatch, i: number): [Float32Array, number[]] {
+  const [, h, w, c] = batch.shape;
+  const n = h * w * c;
+  return [batch.data.subarray(i * n, (i + 1) * n), [1, h, w, c]];
 }
 
 function imageOf(batch: ImageBatch, i: number): RgbaImage {
@@ -185,6 +197,9 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       },
       bestStep: done.bestSteps[i],
       ...(probability ? { probability: round(probability[i]) } : {}),
+      ...(run.rawDir === undefined
+        ? {}
+        : { raw: await writeRawArray(run.rawDir, `${item.stem}.npy`, ...valuesOf(done.best, i)) }),
     };
     if (history > 0) {
       entry.history = [];
@@ -200,6 +215,15 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
           step: frame.step,
           file: frameFile,
           activation: round(frame.scores[i]),
+          ...(run.rawDir === undefined
+            ? {}
+            : {
+                raw: await writeRawArray(
+                  run.rawDir,
+                  frameFile.replace(/\.png$/, '.npy'),
+                  ...valuesOf(frame.images, i),
+                ),
+              }),
         });
         strip.push({ image: frameImage, label: `step ${frame.step}` });
       }

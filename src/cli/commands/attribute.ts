@@ -13,10 +13,12 @@ import type { AttributionTarget } from '../../core/methods/attribution-target.js
 import {
   ATTRIBUTION_METHODS,
   attribute,
+  type Attribution,
   type AttributionMethod,
 } from '../../core/methods/attribution.js';
 import { writeGridPng } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
+import { fileStem, targetStem, writeRawArray } from '../../node/raw-arrays.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { positiveInt } from './weights.js';
 
@@ -33,6 +35,7 @@ interface AttributeOptions extends GlobalOptions {
   scale?: string;
   fit: Fit;
   out: string;
+  raw?: string;
 }
 
 function parsePosition(text: string | undefined): [number, number] | 'max' | undefined {
@@ -41,6 +44,23 @@ function parsePosition(text: string | undefined): [number, number] | 'max' | und
   const match = /^(\d+),(\d+)$/.exec(text.trim());
   if (!match) throw new ConvscopeError(`cannot read --position '${text}'`, 'use max, map or y,x');
   return [Number(match[1]), Number(match[2])];
+}
+
+/**
+ * Writes `<method>-<target>.npy` ([1, h, w, c]; Grad-CAM [1, h, w, 1]) and, for Grad-CAM,
+ * `gradcam-<target>-cam-<camLayer>.npy` (the map before upsampling) under `dir`.
+ * @example const { raw } = await writeRawAttribution('raw', await attribute(model, image, 'guided', target));
+ */
+async function writeRawAttribution(
+  dir: string,
+  result: Attribution,
+): Promise<{ raw: string; rawCam?: string }> {
+  const stem = `${result.method}-${targetStem(result.target)}`;
+  const raw = await writeRawArray(dir, `${stem}.npy`, result.values, [1, ...result.shape]);
+  if (!result.cam || !result.camLayer) return { raw };
+  const { values, height, width } = result.cam;
+  const camFile = `${stem}-cam-${fileStem(result.camLayer)}.npy`;
+  return { raw, rawCam: await writeRawArray(dir, camFile, values, [1, height, width, 1]) };
 }
 
 export function addAttributeCommand(program: Command): void {
@@ -62,7 +82,11 @@ export function addAttributeCommand(program: Command): void {
       .option('--samples <n>', 'SmoothGrad: noisy copies', '25')
       .option('--noise <sd>', 'SmoothGrad: noise sd as a fraction of the input range', '0.15')
       .option('--scale <n>', 'upscale factor (default: images at least 224 px)')
-      .option('--fit <mode>', 'cover | fill | contain', 'cover'),
+      .option('--fit <mode>', 'cover | fill | contain', 'cover')
+      .option(
+        '--raw <dir>',
+        'also write the raw values as DIR/<method>-<target>.npy (NHWC float32)',
+      ),
   ).action(
     action(async (options: AttributeOptions) => {
       const methods = (
@@ -121,6 +145,7 @@ export function addAttributeCommand(program: Command): void {
         });
         const label = result.camLayer ? `${method} (${result.camLayer})` : method;
         tiles.push({ image: attributionImage(result, input), label });
+        const raw = options.raw === undefined ? {} : await writeRawAttribution(options.raw, result);
         results.push({
           method,
           out: options.out,
@@ -129,6 +154,7 @@ export function addAttributeCommand(program: Command): void {
           image: options.image,
           target: result.target,
           ...(result.camLayer ? { camLayer: result.camLayer } : {}),
+          ...raw,
         });
       }
       image.dispose();

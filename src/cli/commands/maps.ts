@@ -11,6 +11,7 @@ import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import { solidRgba } from '../../core/image/rgba.js';
 import { upscale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
+import { fileStem, writeRawArray } from '../../node/raw-arrays.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { positiveInt } from './weights.js';
 
@@ -24,6 +25,7 @@ interface MapsOptions extends GlobalOptions {
   scale?: string;
   fit: Fit;
   out: string;
+  raw?: string;
 }
 
 export function addMapsCommand(program: Command): void {
@@ -42,7 +44,11 @@ export function addMapsCommand(program: Command): void {
       .option('--colormap <name>', 'gray | viridis', 'viridis')
       .option('--columns <n>', 'tiles per row (default: up to 16)')
       .option('--scale <n>', 'upscale factor of the largest maps (default: at least 64 px)')
-      .option('--fit <mode>', 'cover | fill | contain', 'cover'),
+      .option('--fit <mode>', 'cover | fill | contain', 'cover')
+      .option(
+        '--raw <dir>',
+        "also write each layer's activations as DIR/<layer>.npy (NHWC float32)",
+      ),
   ).action(
     action(async (options: MapsOptions) => {
       if (!['channel', 'layer'].includes(options.normalize)) {
@@ -75,8 +81,18 @@ export function addMapsCommand(program: Command): void {
         channels,
         normalize: options.normalize as 'channel' | 'layer',
         colormap: options.colormap as 'gray' | 'viridis',
+        raw: options.raw !== undefined,
       });
       image.dispose();
+      const rawFiles = new Map<string, string>();
+      for (const layer of maps) {
+        if (options.raw === undefined || !layer.raw) continue;
+        const { values, shape } = layer.raw;
+        rawFiles.set(
+          layer.name,
+          await writeRawArray(options.raw, `${fileStem(layer.name)}.npy`, values, shape),
+        );
+      }
       const largest = Math.max(...maps.map((m) => Math.max(m.height, m.width)));
       const most = Math.max(...maps.map((m) => m.channels.length));
       const columns = columnsWanted ?? Math.min(16, most);
@@ -102,6 +118,9 @@ export function addMapsCommand(program: Command): void {
         title: `feature maps (${options.normalize} normalization)`,
       });
       if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
+      if (!options.quiet && rawFiles.size > 0) {
+        process.stderr.write(`wrote ${rawFiles.size} .npy arrays to ${options.raw}\n`);
+      }
       if (options.json) {
         printJson({
           image: options.image,
@@ -109,6 +128,7 @@ export function addMapsCommand(program: Command): void {
             name: m.name,
             shape: [m.height, m.width],
             channels: m.channels.map(({ index, mean, min, max }) => ({ index, mean, min, max })),
+            ...(rawFiles.has(m.name) ? { raw: rawFiles.get(m.name) } : {}),
           })),
           out: options.out,
         });

@@ -19,6 +19,8 @@ export interface FeatureMapOptions {
   normalize?: 'channel' | 'layer';
   /** `viridis` or `gray` (default). */
   colormap?: 'viridis' | 'gray';
+  /** Also return each layer's whole activation array (all channels), as `raw`. */
+  raw?: boolean;
 }
 
 export interface ChannelMap {
@@ -34,6 +36,8 @@ export interface LayerMaps {
   height: number;
   width: number;
   channels: ChannelMap[];
+  /** With `raw: true`: the layer's activations exactly as computed, NHWC [1, h, w, channels]. */
+  raw?: { values: Float32Array; shape: [1, number, number, number] };
 }
 
 /**
@@ -119,7 +123,13 @@ export async function featureMaps(
         const image = applyColormap(normalized, width, height, colormap);
         return { index, mean: sum / map.length, min: range.min, max: range.max, image };
       });
-      result.push({ name, height, width, channels });
+      const raw = options.raw
+        ? {
+            values: values as Float32Array,
+            shape: [1, height, width, count] as [1, number, number, number],
+          }
+        : undefined;
+      result.push({ name, height, width, channels, ...(raw ? { raw } : {}) });
     }
   } finally {
     for (const t of Object.values(activations)) t.dispose();
