@@ -29,7 +29,7 @@ let ortModule: Promise<Ort | string> | undefined;
 /** onnxruntime-node, or the reason it cannot be loaded on this machine. */
 export function loadOnnxRuntime(): Promise<Ort | string> {
   ortModule ??= import('onnxruntime-node').then(
-    (m) => ((m as { default?: Ort }).default ?? m) as Ort,
+    (m) => ((m as unknown as { default?: Ort }).default ?? m) as Ort,
     (error: unknown) =>
       `onnxruntime-node cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
   );
