@@ -2,7 +2,8 @@
  * Loads a TF.js layers model (`model.json` + weight shards) from a directory, a file path or
  * an http(s) URL, and turns every way that can fail into one ConvscopeError that says what is
  * wrong and what to do: missing path, invalid JSON, a graph model instead of a layers model,
- * a missing or truncated shard, a failed download.
+ * a missing or truncated shard, a failed download. URLs are fetched with connect and idle
+ * timeouts (see http-get.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { readFile, stat } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import {
   layersArtifacts,
   parseModelJson,
 } from '../core/models/layers-artifacts.js';
+import { timedFetch } from './http-get.js';
 
 export function isUrl(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
@@ -26,8 +28,10 @@ async function readArtifacts(spec: string): Promise<tf.io.ModelArtifacts> {
   let where: string;
   if (isUrl(spec)) {
     where = spec;
-    jsonText = new TextDecoder().decode(await fetchBytes(spec));
-    readShard = (name) => fetchBytes(new URL(name, spec).toString());
+    const fetch = timedFetch();
+    const hint = 'check the URL and your network';
+    jsonText = new TextDecoder().decode(await fetchBytes(spec, hint, fetch));
+    readShard = (name) => fetchBytes(new URL(name, spec).toString(), hint, fetch);
   } else {
     let file = path.resolve(spec);
     const info = await stat(file).catch(() => null);

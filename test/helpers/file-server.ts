@@ -3,8 +3,11 @@
  * path segment picks a behaviour, the rest names the file: `/ok/<file>` serves it (honouring
  * `Range`), `/cut-once/<file>` cuts the connection halfway through the first response and
  * then behaves like `ok`, `/cut-norange/<file>` cuts once and then ignores `Range` (whole
- * file, 200), `/cut-always/<file>` always cuts, `/missing/<file>` answers 404. Every request
- * is recorded (path and Range header).
+ * file, 200), `/cut-always/<file>` always cuts, `/missing/<file>` answers 404. Servers that
+ * stall (for timeout tests): `/hang/<file>` never answers, `/headers-only/<file>` sends the
+ * headers and nothing more, `/one-byte/<file>` sends one byte and stalls, `/stall-half/<file>`
+ * sends half the file and stalls (a Range request is answered like `ok`). Every request is
+ * recorded (path and Range header).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +33,15 @@ export async function startFileServer(files: Record<string, Uint8Array>): Promis
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
+    const stall = (bytes: number) => {
+      res.writeHead(200, { 'content-length': body.byteLength, 'accept-ranges': 'bytes' });
+      if (bytes > 0) res.write(body.subarray(0, bytes));
+      else res.flushHeaders();
+    };
+    if (mode === 'hang') return;
+    if (mode === 'headers-only') return stall(0);
+    if (mode === 'one-byte') return stall(1);
+    if (mode === 'stall-half' && !range) return stall(Math.floor(body.byteLength / 2));
     const key = `${mode}/${name}`;
     const cut = mode === 'cut-always' || (mode.startsWith('cut-') && !cutDone.has(key));
     if (cut) {

@@ -1,6 +1,7 @@
 /**
  * `convscope models list|fetch NAME|path NAME|add FILE --as NAME`: the model cache. `fetch`
- * downloads (verified, with a progress bar) and converts a zoo model ahead of use; `add`
+ * downloads (verified, with a progress bar) and converts a zoo model ahead of use, checking
+ * the hashes of what is already cached (`--force` discards it and starts afresh); `add`
  * imports a file downloaded by hand, for machines without network; `path` says where an
  * entry lives; `list` shows what is cached. Data on stdout (`--json` for machines), progress
  * on stderr.
@@ -14,6 +15,7 @@ import {
   cacheStatus,
   ensureFile,
   ensureLabels,
+  discardEntry,
   ensureZooModel,
   findCacheEntry,
 } from '../../node/cache/zoo-cache.js';
@@ -24,6 +26,7 @@ interface ModelsOptions {
   quiet?: boolean;
   backend?: string;
   as?: string;
+  force?: boolean;
 }
 
 async function statusOf(name: string) {
@@ -35,13 +38,14 @@ async function list(options: ModelsOptions): Promise<void> {
   const statuses = await cacheStatus();
   if (options.json) {
     printJson(
-      statuses.map(({ name, cached, bytes, path, kind, url }) => ({
+      statuses.map(({ name, cached, bytes, path, kind, url, problem }) => ({
         name,
         cached,
         bytes,
         path,
         kind,
         url,
+        ...(problem ? { problem } : {}),
       })),
     );
     return;
@@ -49,7 +53,7 @@ async function list(options: ModelsOptions): Promise<void> {
   process.stdout.write(`cache: ${cacheDir()}\n\n`);
   const rows = statuses.map((s) => [
     s.name,
-    s.cached ? 'yes' : 'no',
+    s.cached ? 'yes' : s.problem ? 'damaged' : 'no',
     s.bytes === null ? '?' : formatBytes(s.bytes),
     s.description,
   ]);
@@ -59,12 +63,14 @@ async function list(options: ModelsOptions): Promise<void> {
 async function fetchEntry(name: string, options: ModelsOptions): Promise<void> {
   const entry = findCacheEntry(name);
   const progress = !options.quiet;
+  if (options.force) await discardEntry(entry);
   if (entry.kind === 'labels') {
-    await ensureFile(entry.file, entry.name, { progress });
+    await ensureFile(entry.file, entry.name, { progress, verify: true });
   } else if (entry.record) {
     await initBackend(options.backend ?? 'wasm');
     const record = entry.record;
-    await ensureZooModel(record, { progress, labels: () => ensureLabels(record, { progress }) });
+    const labels = () => ensureLabels(record, { progress });
+    await ensureZooModel(record, { progress, verify: true, labels });
     await ensureLabels(record, { progress });
   }
   const status = await statusOf(name);
@@ -111,6 +117,7 @@ export function addModelsCommand(program: Command): void {
     .description('download, verify and convert a zoo model into the cache')
     .option('--quiet', 'no progress output')
     .option('--backend <name>', 'wasm | cpu (for the conversion)', 'wasm')
+    .option('--force', 'discard what is cached (download, partial download, conversion) first')
     .action(action(async (name: string, options: ModelsOptions) => fetchEntry(name, options)));
   common(models.command('path').argument('<name>', 'zoo model or imagenet-labels'))
     .description('where the cached model (model.json directory) or file is, or will be')

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../errors.js';
 
-interface WeightsGroup {
+export interface WeightsGroup {
   paths: string[];
   weights: { name: string; shape: number[]; dtype: string; quantization?: { dtype: string } }[];
 }
@@ -28,22 +28,28 @@ interface FetchResponse {
   statusText: string;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
-type Fetch = (url: string) => Promise<FetchResponse>;
+/** A `fetch`; Node passes one with connect and idle timeouts, a page one bound to a signal. */
+export type FetchLike = (url: string) => Promise<FetchResponse>;
 
 /**
- * The bytes at `url`; a network failure or an HTTP error status is a ConvscopeError naming the
- * URL (`hint` says what to check).
+ * The bytes at `url`; a network failure (while connecting or reading the body) or an HTTP
+ * error status is a ConvscopeError naming the URL (`hint` says what to check). A
+ * ConvscopeError thrown by `fetch` itself (Node's timed fetch) passes through as it is.
  */
 export async function fetchBytes(
   url: string,
   hint = 'check the URL and your network',
+  fetch: FetchLike = (globalThis as unknown as { fetch: FetchLike }).fetch,
 ): Promise<ArrayBuffer> {
-  const fetch = (globalThis as unknown as { fetch: Fetch }).fetch;
+  const failed = (error: unknown) =>
+    error instanceof ConvscopeError
+      ? error
+      : new ConvscopeError(`cannot download ${url}: ${(error as Error).message}`, hint);
   let response: FetchResponse;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new ConvscopeError(`cannot download ${url}: ${(error as Error).message}`, hint);
+    throw failed(error);
   }
   if (!response.ok) {
     throw new ConvscopeError(
@@ -51,7 +57,11 @@ export async function fetchBytes(
       'check the URL of the model.json',
     );
   }
-  return response.arrayBuffer();
+  try {
+    return await response.arrayBuffer();
+  } catch (error) {
+    throw failed(error);
+  }
 }
 
 const BYTES: Record<string, number> = {
@@ -64,7 +74,8 @@ const BYTES: Record<string, number> = {
   int8: 1,
 };
 
-function groupBytes(group: WeightsGroup): number {
+/** The byte count a weights-manifest group's shards hold together, from its weight specs. */
+export function groupBytes(group: WeightsGroup): number {
   return group.weights.reduce((sum, w) => {
     const size = w.shape.reduce((a, b) => a * b, 1);
     return sum + size * (BYTES[w.quantization?.dtype ?? w.dtype] ?? 4);

@@ -1,14 +1,18 @@
 /**
  * Verified downloads against a local server: resume after a cut connection (Range), restart
  * when the server ignores Range, and rejections (wrong size, wrong hash, 404, refused
- * connection, cut every time) that name the URL and leave nothing in the cache directory.
+ * connection) that name the URL and leave nothing in the cache directory; servers that never
+ * answer, stall after the headers or after one byte time out with a message that says which;
+ * what a cut or a stall received is kept as FILE.part (+ checkpoint) and resumed by the next
+ * run only when its bytes still check out, else thrown away.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFileServer, type FileServer } from '../../../test/helpers/file-server.js';
+import { timeoutSeconds } from '../http-get.js';
 import { downloadFile } from './download.js';
 
 const BODY = new Uint8Array(randomBytes(300_000));
@@ -47,7 +51,7 @@ async function filesIn(root: string): Promise<string[]> {
     .map((e) => e.name);
 }
 
-function get(mode: string, expect = EXPECT) {
+function get(mode: string, expect: typeof EXPECT | { bytes: number } = EXPECT, timeoutMs = 30_000) {
   const dest = path.join(dir, 'sub', 'weights.h5');
   return {
     dest,
@@ -57,9 +61,17 @@ function get(mode: string, expect = EXPECT) {
         dest,
         expect,
         progress: false,
+        timeoutMs,
         fallbackHint: 'run `convscope models add FILE --as test`',
       }),
   };
+}
+
+/** Milliseconds a promise takes to settle. */
+async function timed(promise: Promise<unknown>): Promise<number> {
+  const start = Date.now();
+  await promise.catch(() => undefined);
+  return Date.now() - start;
 }
 
 describe('downloadFile', () => {
@@ -89,12 +101,85 @@ describe('downloadFile', () => {
     expect(await filesIn(dir)).toEqual(['weights.h5']);
   });
 
-  it('gives up on a connection cut every time, leaving nothing', async () => {
-    const { run } = get('cut-always');
+  it('gives up on a connection cut every time, keeping the bytes, and resumes them next time', async () => {
+    const { dest, run } = get('cut-always');
     await expect(run()).rejects.toThrow(
-      /cannot download http:\/\/127\.0\.0\.1:\d+\/cut-always\/w\/weights\.h5: connection lost .*nothing was cached/,
+      /cannot download http:\/\/127\.0\.0\.1:\d+\/cut-always\/w\/weights\.h5: connection lost \(connection .*\) after 150000 bytes, 4 attempts; kept 150\.0 kB in .*weights\.h5\.part to resume next time/,
+    );
+    expect((await filesIn(dir)).sort()).toEqual(['weights.h5.part', 'weights.h5.part.json']);
+    server.requests.length = 0;
+    await get('ok').run();
+    expect(server.requests.map((r) => r.range)).toEqual(['bytes=150000-']);
+    expect(new Uint8Array(await readFile(dest))).toEqual(BODY);
+    expect(await filesIn(dir)).toEqual(['weights.h5']);
+  });
+
+  it('keeps nothing of a cut download whose hash is unknown (it could not be trusted later)', async () => {
+    const { run } = get('cut-always', { bytes: BODY.byteLength });
+    await expect(run()).rejects.toThrow(/4 attempts; nothing was cached/);
+    expect(await filesIn(dir)).toEqual([]);
+  });
+
+  it('throws away a kept part whose bytes changed, or that has no checkpoint, and starts over', async () => {
+    await expect(get('stall-half', EXPECT, 300).run()).rejects.toThrow(
+      /stalled: no data for 0\.3 s after 150\.0 kB; kept 150\.0 kB/,
+    );
+    const part = path.join(dir, 'sub', 'weights.h5.part');
+    const bytes = await readFile(part);
+    bytes[1000] ^= 0xff;
+    await writeFile(part, bytes);
+    server.requests.length = 0;
+    const { dest, run } = get('ok');
+    await run();
+    expect(server.requests.map((r) => r.range)).toEqual([undefined]);
+    expect(new Uint8Array(await readFile(dest))).toEqual(BODY);
+
+    // A part without its checkpoint (e.g. from an older version) is not resumed either.
+    await rm(dest);
+    await writeFile(part, BODY.subarray(0, 1000));
+    server.requests.length = 0;
+    await run();
+    expect(server.requests.map((r) => r.range)).toEqual([undefined]);
+    expect(await filesIn(dir)).toEqual(['weights.h5']);
+  });
+
+  it('times out on a server that never answers, naming the URL, leaving nothing', async () => {
+    const { run } = get('hang', EXPECT, 500);
+    const error = await failure(run());
+    expect(error.message).toMatch(
+      /^cannot download http:\/\/127\.0\.0\.1:\d+\/hang\/w\/weights\.h5: no response within 0\.5 s$/,
+    );
+    expect(error.hint).toMatch(/CONVSCOPE_TIMEOUT=SECONDS/);
+    expect(await filesIn(dir)).toEqual([]);
+    expect(await timed(run())).toBeLessThan(3000);
+  });
+
+  it('times out on a server that sends headers then stalls, leaving nothing', async () => {
+    const { run } = get('headers-only', EXPECT, 500);
+    await expect(run()).rejects.toThrow(
+      /\/headers-only\/w\/weights\.h5: stalled: no data for 0\.5 s after 0 B$/,
     );
     expect(await filesIn(dir)).toEqual([]);
+    expect(await timed(run())).toBeLessThan(3000);
+  });
+
+  it('times out on a server that sends one byte then stalls, keeping that byte for later', async () => {
+    const { run } = get('one-byte', EXPECT, 500);
+    await expect(run()).rejects.toThrow(
+      /\/one-byte\/w\/weights\.h5: stalled: no data for 0\.5 s after 1 B; kept 1 B in .*weights\.h5\.part to resume next time$/,
+    );
+    expect((await filesIn(dir)).sort()).toEqual(['weights.h5.part', 'weights.h5.part.json']);
+    expect(await timed(run())).toBeLessThan(3000);
+  });
+
+  it('reads CONVSCOPE_TIMEOUT in seconds (default 30) and rejects nonsense', () => {
+    expect(timeoutSeconds({})).toBe(30);
+    expect(timeoutSeconds({ CONVSCOPE_TIMEOUT: '1.5' })).toBe(1.5);
+    for (const bad of ['0', '-2', 'soon']) {
+      expect(() => timeoutSeconds({ CONVSCOPE_TIMEOUT: bad })).toThrow(
+        `CONVSCOPE_TIMEOUT must be a positive number of seconds, not '${bad}'`,
+      );
+    }
   });
 
   it('rejects a file of the wrong size, leaving nothing', async () => {
@@ -132,7 +217,7 @@ describe('downloadFile', () => {
     const error = await failure(
       downloadFile({ url, dest, progress: false, fallbackHint: 'use models add' }),
     );
-    expect(error.message).toBe(`cannot download ${url}: ECONNREFUSED`);
+    expect(error.message).toBe(`cannot download ${url}: connection refused`);
     expect(error.hint).toMatch(/CONVSCOPE_MIRROR.*use models add/);
     expect(await filesIn(dir)).toEqual([]);
   });

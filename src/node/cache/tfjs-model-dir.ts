@@ -1,10 +1,13 @@
 /**
  * Writes a LayersModel as a TF.js layers-model directory (model.json + 4 MB weight shards,
  * the layout `tf.loadLayersModel` and the browser workbench read) plus optional labels.json
- * and a `convscope` block in model.json (zoo name, preprocessing, source file). The directory
- * is assembled under a temporary name and renamed into place, so it is either whole or absent.
+ * and a `convscope` block in model.json (zoo name, preprocessing, source file, and `files`:
+ * the size and SHA-256 of every shard and labels.json, which model-dir-check.ts verifies). The
+ * directory is assembled under a temporary name and renamed into place, so it is either whole
+ * or absent.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -14,6 +17,16 @@ export interface ModelDirExtras {
   labels?: string[];
   /** Written into model.json under `convscope` (ignored by tfjs). */
   meta?: Record<string, unknown>;
+}
+
+/** Size and SHA-256 of a file written into the directory. */
+export interface RecordedFile {
+  bytes: number;
+  sha256: string;
+}
+
+function record(bytes: Uint8Array): RecordedFile {
+  return { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 function splitShards(data: tf.io.WeightData): Uint8Array[] {
@@ -39,30 +52,32 @@ export async function saveModelDir(
   extras: ModelDirExtras = {},
 ): Promise<void> {
   const temporary = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  const labels = extras.labels ? new TextEncoder().encode(JSON.stringify(extras.labels)) : null;
   await mkdir(temporary, { recursive: true });
   try {
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const shards = splitShards(artifacts.weightData ?? new ArrayBuffer(0));
         const paths = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
+        const files: Record<string, RecordedFile> = {};
         for (const [i, shard] of shards.entries()) {
           await writeFile(path.join(temporary, paths[i]), shard);
+          files[paths[i]] = record(shard);
         }
+        if (labels) files['labels.json'] = record(labels);
         const json = {
           format: 'layers-model',
           generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
           convertedBy: 'convscope',
           modelTopology: artifacts.modelTopology,
           weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
-          convscope: extras.meta,
+          convscope: { ...extras.meta, files },
         };
         await writeFile(path.join(temporary, 'model.json'), JSON.stringify(json));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
-    if (extras.labels) {
-      await writeFile(path.join(temporary, 'labels.json'), JSON.stringify(extras.labels));
-    }
+    if (labels) await writeFile(path.join(temporary, 'labels.json'), labels);
     await rm(dir, { recursive: true, force: true });
     await rename(temporary, dir);
   } finally {

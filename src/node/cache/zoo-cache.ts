@@ -3,7 +3,10 @@
  * (verified, see download.ts) or imported by hand (`models add`), loaded into the architecture
  * built in code, and written as a TF.js layers model under `models/<name>/`; later runs and
  * the browser load that converted copy. Labels files are cached the same way. Every entry a
- * user can name (`vgg16`, ..., `imagenet-labels`) is listed by `cacheEntries`.
+ * user can name (`vgg16`, ..., `imagenet-labels`) is listed by `cacheEntries`. Nothing is
+ * trusted for being there: a download must have its size (and, before a conversion, its hash),
+ * a converted folder the sizes recorded at conversion (hashes too for `models fetch`); what
+ * fails is converted or downloaded again, with a note. Stale temporaries are swept first.
  */
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,13 +21,50 @@ import {
 } from '../../core/models/zoo.js';
 import { loadKerasWeightsFile } from '../keras-hdf5-file.js';
 import { cacheDir, downloadPath, mirror, modelDir, zooRecords, type Env } from './cache-paths.js';
+import { sweepCache } from './cache-sweep.js';
 import { downloadFile, verifyFile } from './download.js';
+import { checkModelDir } from './model-dir-check.js';
 import { saveModelDir } from './tfjs-model-dir.js';
 
 export interface CacheOptions {
   env?: Env;
   /** Progress bars and notes on stderr (default true). */
   progress?: boolean;
+  /** Check hashes of what is already cached, not only sizes (`models fetch`). */
+  verify?: boolean;
+}
+
+function note(options: CacheOptions, text: string): void {
+  if (options.progress !== false) process.stderr.write(`${text}\n`);
+}
+
+/** Removes stale temporaries once per process (see cache-sweep.ts), with a note. */
+async function sweep(options: CacheOptions): Promise<void> {
+  const removed = await sweepCache(cacheDir(options.env ?? process.env));
+  if (removed.length > 0) {
+    note(
+      options,
+      `removed ${removed.length} leftover(s) of interrupted runs: ${removed.join(', ')}`,
+    );
+  }
+}
+
+/** Why a cached download cannot be trusted (null: it can); hashes only with `verify`. */
+async function downloadProblem(
+  dest: string,
+  file: ZooFile,
+  verify: boolean,
+): Promise<string | null> {
+  const size = (await stat(dest).catch(() => null))?.size;
+  if (size === undefined) return 'absent';
+  if (file.bytes !== undefined && size !== file.bytes) {
+    return `it is ${size} bytes but should be ${file.bytes}`;
+  }
+  if (!verify) return null;
+  return verifyFile(dest, file, dest, '').then(
+    () => null,
+    (error: Error) => error.message.replace(/; nothing was cached$/, ''),
+  );
 }
 
 /** Something `models add` and `models path` can name: a model's weights or a labels file. */
@@ -82,9 +122,15 @@ export async function ensureFile(
   options: CacheOptions = {},
 ): Promise<string> {
   const env = options.env ?? process.env;
+  await sweep(options);
   const dest = downloadPath(file, env);
-  // Only verified downloads are ever renamed to `dest`, so its presence is trusted.
-  if (await exists(dest)) return dest;
+  // Only verified downloads are renamed to `dest`, but a file can be damaged later.
+  const problem = await downloadProblem(dest, file, options.verify ?? false);
+  if (problem === null) return dest;
+  if (problem !== 'absent') {
+    note(options, `the cached ${dest} is damaged (${problem}); downloading it again`);
+    await rm(dest, { force: true });
+  }
   await downloadFile({
     url: zooFileUrl(file, mirror(env)),
     dest,
@@ -143,9 +189,31 @@ export async function ensureZooModel(
   options: CacheOptions & { labels?: () => Promise<string[] | undefined> } = {},
 ): Promise<string> {
   const dir = modelDir(record.name, options.env ?? process.env);
-  if (await exists(path.join(dir, 'model.json'))) return dir;
-  const h5 = await ensureFile(record.weights, record.name, options);
+  await sweep(options);
+  const check = await checkModelDir(dir, { hashes: options.verify });
+  if (check.state === 'ok') return dir;
+  if (check.state === 'damaged') {
+    note(
+      options,
+      `the converted ${record.name} in ${dir} is damaged (${check.problem}); converting it again`,
+    );
+  }
+  // The download is hashed before every conversion, so a damaged one is fetched again.
+  const h5 = await ensureFile(record.weights, record.name, { ...options, verify: true });
   return convert(record, h5, await options.labels?.(), options);
+}
+
+/**
+ * Forgets what the cache holds for `entry` (download, resumable part, converted folder), for
+ * `models fetch --force`.
+ */
+export async function discardEntry(entry: CacheEntry, env: Env = process.env): Promise<void> {
+  const download = downloadPath(entry.file, env);
+  for (const file of [download, `${download}.part`, `${download}.part.json`]) {
+    await rm(file, { force: true });
+  }
+  if (entry.kind === 'weights')
+    await rm(modelDir(entry.name, env), { recursive: true, force: true });
 }
 
 /**
@@ -198,25 +266,28 @@ export interface CacheStatus {
   /** The converted model directory (weights) or the cached file (labels). */
   path: string;
   url: string;
+  /** What is wrong with the converted copy, when it fails its check. */
+  problem?: string;
 }
 
 /** What the cache holds for every entry (`models list`). */
 export async function cacheStatus(env: Env = process.env): Promise<CacheStatus[]> {
   const statuses: CacheStatus[] = [];
+  await sweep({ env, progress: false });
   for (const entry of cacheEntries(zooRecords(env))) {
     const download = downloadPath(entry.file, env);
     const size = (await stat(download).catch(() => null))?.size;
-    const converted = entry.record
-      ? await exists(path.join(modelDir(entry.name, env), 'model.json'))
-      : false;
+    const downloaded = (await downloadProblem(download, entry.file, false)) === null;
+    const check = entry.record ? await checkModelDir(modelDir(entry.name, env)) : null;
     statuses.push({
       name: entry.name,
       kind: entry.kind,
       description: entry.record?.description ?? 'class names',
-      cached: converted || size !== undefined,
+      cached: check?.state === 'ok' || downloaded,
       bytes: size ?? entry.file.bytes ?? null,
       path: entry.kind === 'weights' ? modelDir(entry.name, env) : download,
       url: zooFileUrl(entry.file, mirror(env)),
+      ...(check?.state === 'damaged' ? { problem: check.problem } : {}),
     });
   }
   return statuses;
