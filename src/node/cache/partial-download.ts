@@ -189,7 +189,7 @@ export class PartialDownload {
   /** On a signal (no time for promises): the same as `finish(true)`; returns bytes kept. */
   finishSync(): number {
     if (this.keepable) {
-      const temporary = `${this.meta}.${process.pid}.tmp`;
+      const temporary = `${this.meta}.${process.pid}.${Date.now()}.tmp`;
       writeFileSync(temporary, this.state());
       renameSync(temporary, this.meta!);
       return this.received;
