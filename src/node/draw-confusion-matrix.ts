@@ -5,7 +5,7 @@
  * overlay rendered by sharp. Written atomically (temp file, then rename).
  */
 import sharp from 'sharp';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeBytesAtomic } from './atomic-write.js';
 import { escapeXml } from './grid-png.js';
 
 // A sequential "Blues" colour map (white to dark blue), interpolated linearly in RGB.
@@ -100,10 +100,9 @@ export async function drawConfusionMatrix(
   const svg =
     `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg" ` +
     `font-family="DejaVu Sans, sans-serif" font-size="14" fill="#111">${text.join('')}</svg>`;
-  await writeFileAtomic(file, (temporary) =>
-    sharp(rgb, { raw: { width, height, channels: 3 } })
-      .composite([{ input: Buffer.from(svg) }])
-      .png()
-      .toFile(temporary),
-  );
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .composite([{ input: Buffer.from(svg) }])
+    .png()
+    .toBuffer();
+  await writeBytesAtomic(file, png);
 }

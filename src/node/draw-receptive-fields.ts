@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import type { LayerNode } from '../core/models/layer-graph.js';
 import { receptiveBox } from '../core/models/receptive-field.js';
+import { writeBytesAtomic } from './atomic-write.js';
 
 const COLORS = [
   '#e6194b',
@@ -78,7 +79,7 @@ export async function drawReceptiveFields(
     })
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + legendHeight}">${rects}${legend}</svg>`;
-  await sharp({
+  const png = await sharp({
     create: { width, height: height + legendHeight, channels: 3, background: '#ffffff' },
   })
     .composite([
@@ -86,5 +87,6 @@ export async function drawReceptiveFields(
       { input: Buffer.from(svg), top: 0, left: 0 },
     ])
     .png()
-    .toFile(out);
+    .toBuffer();
+  await writeBytesAtomic(out, png);
 }

@@ -9,10 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../../core/errors.js';
 import type { ZooFile } from '../../core/models/zoo.js';
+import { CACHE_REMEDY, makeFolder } from '../fs-errors.js';
 import { httpGet, NetworkError, timeoutSeconds, type HttpResponse } from '../http-get.js';
 import { PartialDownload } from './partial-download.js';
 import { formatBytes, startProgress, type ProgressSink } from './progress.js';
@@ -122,7 +123,7 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
   const fallbackHint = options.fallbackHint ?? 'download the file by hand';
   const timeoutMs = options.timeoutMs ?? timeoutSeconds() * 1000;
   const label = path.basename(dest);
-  await mkdir(path.dirname(dest), { recursive: true });
+  await makeFolder(path.dirname(dest), CACHE_REMEDY);
   const partial = await PartialDownload.open(dest, url, expect);
   if (options.progress !== false) {
     if (partial.discarded) {

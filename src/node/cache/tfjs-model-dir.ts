@@ -8,8 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CACHE_REMEDY, makeFolder, writeError } from '../fs-errors.js';
 
 const SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -53,7 +54,7 @@ export async function saveModelDir(
 ): Promise<void> {
   const temporary = `${dir}.${process.pid}.${Date.now()}.tmp`;
   const labels = extras.labels ? new TextEncoder().encode(JSON.stringify(extras.labels)) : null;
-  await mkdir(temporary, { recursive: true });
+  await makeFolder(temporary, CACHE_REMEDY);
   try {
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
@@ -80,6 +81,8 @@ export async function saveModelDir(
     if (labels) await writeFile(path.join(temporary, 'labels.json'), labels);
     await rm(dir, { recursive: true, force: true });
     await rename(temporary, dir);
+  } catch (error) {
+    throw writeError(error, dir, CACHE_REMEDY);
   } finally {
     await rm(temporary, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
+import { CACHE_REMEDY } from '../fs-errors.js';
 import { ConvscopeError, listForMessage } from '../../core/errors.js';
 import {
   buildZooArchitecture,
@@ -240,7 +241,9 @@ export async function addToCache(
   );
   if (entry.kind === 'labels') parseImagenetLabels(await readFile(file, 'utf8'));
   const dest = downloadPath(entry.file, env);
-  await writeFileAtomic(dest, (temporary) => copyFile(file, temporary));
+  await writeFileAtomic(dest, (temporary) => copyFile(file, temporary), {
+    remedy: CACHE_REMEDY,
+  });
   if (entry.kind === 'weights' && entry.record) {
     const labels = await ensureLabels(entry.record, { ...options, offline: true }).catch(
       () => undefined,
