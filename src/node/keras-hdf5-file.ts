@@ -2,12 +2,14 @@
  * Opens a Keras `.h5` weights file from disk with h5wasm (the HDF5 C library compiled to
  * WebAssembly; its Node build reads the file in place, so a 550 MB file is not copied into
  * memory first) and loads it into a model with the core's by-name mapping. Files that are
- * missing or are not HDF5 at all are caught here first, with a message that says so.
+ * missing or are not HDF5 at all are caught here first, with a message that says so; weights
+ * that hold NaN or Infinity are refused after loading (finite-weights.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
+import { assertFiniteWeights } from '../core/models/finite-weights.js';
 import { applyKerasWeights, type KerasWeightsOptions } from '../core/models/keras-hdf5.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -65,9 +67,12 @@ export async function loadKerasWeightsFile(
       'is the file damaged?',
     );
   }
+  let loaded: string[];
   try {
-    return applyKerasWeights(model, h5file, { ...options, source });
+    loaded = applyKerasWeights(model, h5file, { ...options, source });
   } finally {
     h5file.close();
   }
+  await assertFiniteWeights(model, source);
+  return loaded;
 }

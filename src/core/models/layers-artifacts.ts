@@ -2,11 +2,13 @@
  * TF.js layers-model artifacts from `model.json` text and a shard reader, with every way that
  * can fail turned into one ConvscopeError that says what is wrong and what to do: invalid
  * JSON, a graph model instead of a layers model, no weights manifest, a missing or truncated
- * shard, a topology tfjs cannot build. Platform-free: Node reads files or fetches, the
- * browser fetches or reads dropped `File`s; both hand the bytes here.
+ * shard, a topology tfjs cannot build, weights that are NaN or Infinity. Platform-free: Node
+ * reads files or fetches, the browser fetches or reads dropped `File`s; both hand the bytes
+ * here.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../errors.js';
+import { assertFiniteWeights } from './finite-weights.js';
 
 export interface WeightsGroup {
   paths: string[];
@@ -141,13 +143,17 @@ export async function layersArtifacts(
   };
 }
 
-/** Builds the LayersModel; a topology tfjs rejects becomes a ConvscopeError naming `where`. */
+/**
+ * Builds the LayersModel; a topology tfjs rejects becomes a ConvscopeError naming `where`, and
+ * so does a weight that holds NaN or Infinity (finite-weights.ts).
+ */
 export async function buildLayersModel(
   artifacts: tf.io.ModelArtifacts,
   where: string,
 ): Promise<tf.LayersModel> {
+  let model: tf.LayersModel;
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
     throw new ConvscopeError(
       `cannot build the model in ${where}: ${(error as Error).message}`,
@@ -155,4 +161,11 @@ export async function buildLayersModel(
       { cause: error },
     );
   }
+  try {
+    await assertFiniteWeights(model, where);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }
