@@ -31,6 +31,12 @@ export interface Objective {
   readonly targets: ObjectiveTarget[];
   /** One score per image: [batch]. */
   score(activations: Activations): tf.Tensor1D;
+  /**
+   * True when the score is linear in the activations (channel, neuron, class logit and sums or
+   * multiples of them): its gradient with respect to them is then the same at every step, so
+   * an engine computes scores and input gradient in one call.
+   */
+  readonly linear?: boolean;
   /** Set by `channel`: lets a batch of channel objectives be scored in one pass. */
   readonly channel?: { layer: string; index: number };
 }
@@ -65,6 +71,7 @@ export function channel(layer: string, k: number): Objective {
     description: `channel ${layer}:${k}`,
     layers: [layer],
     targets: [{ layer, index: k }],
+    linear: true,
     channel: { layer, index: k },
     score: (activations) => meanPerImage(channelOf(activations, layer, k)),
   };
@@ -80,6 +87,7 @@ export function neuron(layer: string, k: number, y?: number, x?: number): Object
     description: `neuron ${layer}:${k}${position ? ` at (${y}, ${x})` : ' at the center'}`,
     layers: [layer],
     targets: [{ layer, index: k, position }],
+    linear: true,
     score: (activations) => {
       const values = channelOf(activations, layer, k);
       if (values.rank !== 4) return meanPerImage(values);
@@ -100,6 +108,7 @@ export function classLogit(k: number, label?: string): Objective {
     description: `class logit ${k}${label ? ` (${label})` : ''}`,
     layers: [LOGITS],
     targets: [{ layer: LOGITS, index: k }],
+    linear: true,
     score: (activations) => meanPerImage(channelOf(activations, LOGITS, k)),
   };
 }
@@ -149,6 +158,7 @@ export function sum(...objectives: Objective[]): Objective {
     description: objectives.map((o) => o.description).join(' + '),
     layers: [...new Set(objectives.flatMap((o) => o.layers))],
     targets: objectives.flatMap((o) => o.targets),
+    linear: objectives.every((o) => o.linear),
     score: (activations) => tf.addN(objectives.map((o) => o.score(activations))) as tf.Tensor1D,
   };
 }

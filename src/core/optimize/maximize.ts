@@ -10,6 +10,7 @@
  * step rule; Yosinski's post-step image operations; projection to the valid range.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import type { VisModel } from '../models/vis-model.js';
 import { checkObjective, type Activations, type Objective } from '../objectives/objective.js';
@@ -18,7 +19,8 @@ import { penalty } from '../regularizers/penalties.js';
 import { applyYosinski, usesYosinski } from '../regularizers/yosinski.js';
 import { compose, fromSpec, standardTransforms } from '../transforms/transforms.js';
 import { redirectedRelu } from './redirected-relu.js';
-import { createRng } from './rng.js';
+import { EngineStep } from './engine-step.js';
+import { createRng, type Rng } from './rng.js';
 import type { OptimizationSettings } from './settings.js';
 import { createStepRule, type StepRuleSpec } from './step-rules.js';
 
@@ -41,6 +43,11 @@ export interface MaximizeOptions {
   history?: number;
   /** Start from these images (pixel parameterization), [1 or N, h, w, c] in [0, 1]. */
   init?: tf.Tensor4D;
+  /**
+   * The engine that runs the network (e.g. ONNX Runtime in Node). Absent or TF.js: the whole
+   * step is one TF.js tape, as fast as TF.js goes.
+   */
+  engine?: NetworkEngine;
 }
 
 export interface ImageBatch {
@@ -174,8 +181,32 @@ export async function* maximize(
   const rule = createStepRule(effectiveStepRule(settings, Math.min(height, width)), batch);
   const display = (images: tf.Tensor4D) =>
     settings.display === 'standardize' ? standardize(images) : images;
-  const measure = (images: tf.Tensor4D) =>
-    tf.tidy(() => itemScores(objectives, model.activations(images, layers)));
+  const engineStep =
+    options.engine && options.engine.name !== 'tfjs'
+      ? new EngineStep(options.engine, model, objectives, layers, itemScores)
+      : null;
+  const measure = async (images: tf.Tensor4D): Promise<number[]> => {
+    if (engineStep) {
+      const input = tf.tidy(() => model.toModelInput(images));
+      try {
+        return await engineStep.measure(input);
+      } finally {
+        input.dispose();
+      }
+    }
+    const scores = tf.tidy(() => itemScores(objectives, model.activations(images, layers)));
+    const values = Array.from(await scores.data());
+    scores.dispose();
+    return values;
+  };
+  // What the network sees at a step: a transformed copy, resized to the model input.
+  const view = (image: tf.Tensor4D, r: Rng): tf.Tensor4D => {
+    let seen = deterministic ? image : transform(image, r);
+    const [, h, w] = seen.shape;
+    if (h !== height || w !== width)
+      seen = tf.image.resizeBilinear(seen, [height, width], false, true);
+    return seen;
+  };
 
   let bestImages: tf.Tensor4D | null = null;
   let bestScores: number[] = [];
@@ -212,9 +243,7 @@ export async function* maximize(
   };
   const snapshot = async (step: number): Promise<{ images: tf.Tensor4D; scores: number[] }> => {
     const images = tf.tidy(() => display(parameterization.image()));
-    const scoreTensor = measure(images);
-    const scores = Array.from(await scoreTensor.data());
-    scoreTensor.dispose();
+    const scores = await measure(images);
     await track(step, images, scores);
     if (history > 0 && (step % history === 0 || step === steps)) {
       historyFrames.push({ step, images: await toBatch(images), scores });
@@ -244,21 +273,42 @@ export async function* maximize(
           : settings.redirectSteps > 0 && dead.some(Boolean)
             ? redirectedRelu(dead)
             : undefined;
-      let scoresTensor: tf.Tensor1D | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const image = parameterization.image();
-        let seen = deterministic ? image : transform(image, rng);
-        const [, h, w] = seen.shape;
-        if (h !== height || w !== width)
-          seen = tf.image.resizeBilinear(seen, [height, width], false, true);
-        const scores = itemScores(objectives, model.activations(seen, layers, { relu }));
-        scoresTensor = tf.keep(tf.clone(scores));
-        return tf.sum(tf.sub(scores, penalty(image, settings.penalties)));
-      }, parameterization.variables);
-      // Only the redirected ReLU needs the step's scores in JavaScript (a device read per step
-      // on GPU backends); without it they stay on the device.
-      if (settings.redirectSteps > 0) stepScores = Array.from(await scoresTensor!.data());
-      (scoresTensor as tf.Tensor1D | null)?.dispose();
+      let grads: tf.NamedTensorMap;
+      if (engineStep) {
+        const flags =
+          step <= settings.redirectSteps
+            ? dead.map(() => true)
+            : settings.redirectSteps > 0
+              ? dead
+              : null;
+        const result = await engineStep.gradients(
+          parameterization.variables,
+          () => parameterization.image(),
+          (image, r) => model.toModelInput(view(image, r)),
+          (image) => penalty(image, settings.penalties),
+          rng,
+          flags ? { rule: 'redirected', redirect: flags } : { rule: 'gradient' },
+        );
+        grads = result.grads;
+        stepScores = result.scores;
+      } else {
+        let scoresTensor: tf.Tensor1D | null = null;
+        const result = tf.variableGrads(() => {
+          const image = parameterization.image();
+          const scores = itemScores(
+            objectives,
+            model.activations(view(image, rng), layers, { relu }),
+          );
+          scoresTensor = tf.keep(tf.clone(scores));
+          return tf.sum(tf.sub(scores, penalty(image, settings.penalties)));
+        }, parameterization.variables);
+        result.value.dispose();
+        grads = result.grads;
+        // Only the redirected ReLU needs the step's scores in JavaScript (a device read per
+        // step on GPU backends); without it they stay on the device.
+        if (settings.redirectSteps > 0) stepScores = Array.from(await scoresTensor!.data());
+        (scoresTensor as tf.Tensor1D | null)?.dispose();
+      }
       const gradients = parameterization.variables.map((v) => grads[v.name]);
       rule.apply(parameterization.variables, gradients, step);
       const pixels = parameterization.pixels;
@@ -276,7 +326,6 @@ export async function* maximize(
         }
       }
       parameterization.project?.();
-      value.dispose();
       Object.values(grads).forEach((g) => g.dispose());
       if (step % frameEvery === 0 || step === steps || (history > 0 && step % history === 0)) {
         last.images.dispose();
