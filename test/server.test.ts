@@ -5,8 +5,9 @@
  * 405 and 500 answers, content types, ETag revalidation, `/api/models` (embedded, zoo, `--model`
  * as default), model files byte for byte, `/api/samples`, `/api/patches` with the manifest's
  * paths made relative, and the built CLI end to end (URL, SIGINT exit 0, the network warning,
- * a port in use). Traversal: src/server/static-roots.test.ts; uploads: upload.test.ts there;
- * `--model` forms and start-up errors: serve.test.ts there.
+ * a port in use, `--max-pixels` and the same-origin rule of `POST /api/decode`). Traversal:
+ * src/server/static-roots.test.ts; uploads: upload.test.ts there; `--model` forms and start-up
+ * errors: serve.test.ts there.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -380,6 +381,28 @@ describe('the CLI (built: npm run build)', () => {
     expect(await child.line).toMatch(/^convscope workbench: http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(child.stderr()).toMatch(/warning: listening on 0\.0\.0\.0: anyone .* network/);
     child.kill('SIGTERM');
+    expect(await child.exit).toBe(0);
+  });
+
+  it('--max-pixels limits POST /api/decode, which refuses other origins', async () => {
+    const child = serve('--port', '0', '--json', '--max-pixels', '0.001');
+    const { url } = JSON.parse(await child.line) as { url: string };
+    const upload = async (body: Buffer, headers: Record<string, string>) =>
+      fetch(`${url}api/decode`, { method: 'POST', body, headers });
+    const small = await upload(await png(20), { 'Content-Type': 'image/png' });
+    expect(small.status).toBe(200);
+    const large = await upload(await png(40), { 'Content-Type': 'image/png' });
+    expect(large.status).toBe(413);
+    expect(((await large.json()) as { error: string }).error).toBe(
+      'the image is 40x40 (0.0016 MP), over the limit of 0.001 MP',
+    );
+    const foreign = await upload(await png(20), {
+      'Content-Type': 'text/plain',
+      Origin: 'http://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    expectIsolation(foreign);
+    child.kill('SIGINT');
     expect(await child.exit).toBe(0);
   });
 

@@ -14,7 +14,7 @@ import { HttpError, sendError, sendJson } from './responses.js';
 import type { SampleEntry } from './samples.js';
 import { sendFile } from './send-file.js';
 import { pathSegments, resolveInRoot, type StaticRoot } from './static-roots.js';
-import { handleDecode } from './upload.js';
+import { handleDecode, type DecodeLimits, type DecodeSlots } from './upload.js';
 
 export interface RouteContext {
   appDir: string;
@@ -22,7 +22,9 @@ export interface RouteContext {
   models: ModelCatalog;
   samples: () => Promise<SampleEntry[]>;
   patches: readonly PatchSource[];
-  maxUploadBytes: number;
+  /** Limits of `POST /api/decode`, and its count of decodes in progress. */
+  decode: DecodeLimits;
+  decodeSlots: DecodeSlots;
   /** Where unexpected errors are reported (one line each). */
   log: (line: string) => void;
 }
@@ -103,7 +105,7 @@ async function route(req: IncomingMessage, res: ServerResponse, context: RouteCo
         Allow: 'POST',
       });
     }
-    return handleDecode(req, res, context.maxUploadBytes);
+    return handleDecode(req, res, context.decode, context.decodeSlots);
   }
   if (!READ_METHODS.includes(method)) {
     throw new HttpError(405, `${method} is not allowed here`, undefined, {

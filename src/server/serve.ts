@@ -17,6 +17,11 @@ import { loadPatchSources } from './patch-sources.js';
 import { SECURITY_HEADERS } from './responses.js';
 import { createHandler } from './routes.js';
 import { sampleLister } from './samples.js';
+import {
+  DecodeSlots,
+  DEFAULT_MAX_CONCURRENT_DECODES,
+  DEFAULT_MAX_DECODE_PIXELS,
+} from './upload.js';
 
 export interface ServeOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -31,6 +36,10 @@ export interface ServeOptions {
   patches?: string[];
   /** Largest body `POST /api/decode` accepts (default 32 MiB). */
   maxUploadBytes?: number;
+  /** Largest image (width x height) `POST /api/decode` decodes (default 64 MP). */
+  maxDecodePixels?: number;
+  /** Decodes that may run at once; more are answered 503 (default 2). */
+  maxConcurrentDecodes?: number;
   /** Cache environment (CONVSCOPE_CACHE, ...), default process.env. */
   env?: Env;
   /** Where unexpected request errors are reported (default: a line on stderr). */
@@ -116,6 +125,14 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (!(maxUploadBytes > 0)) {
     throw new ConvscopeError(`invalid upload limit ${maxUploadBytes}`, 'use a positive size');
   }
+  const maxPixels = options.maxDecodePixels ?? DEFAULT_MAX_DECODE_PIXELS;
+  const maxConcurrent = options.maxConcurrentDecodes ?? DEFAULT_MAX_CONCURRENT_DECODES;
+  if (!(maxPixels >= 1) || !Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new ConvscopeError(
+      `invalid decode limits: ${maxPixels} pixels, ${maxConcurrent} at once`,
+      'use a positive pixel count and a whole number of decodes of at least 1',
+    );
+  }
   const appDir = path.resolve(options.appDir ?? DEFAULT_APP_DIR);
   await checkAppDir(appDir);
   const env = options.env ?? process.env;
@@ -123,17 +140,20 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const patches = await loadPatchSources(options.patches ?? []);
   const samplesDir = path.join(PACKAGE_ROOT, 'samples');
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const server = http.createServer(
-    createHandler({
-      appDir,
-      samplesDir,
-      models,
-      samples: sampleLister(samplesDir, path.join(EMBEDDED_DIR, 'labels.json')),
-      patches,
-      maxUploadBytes,
-      log,
-    }),
-  );
+  const handler = createHandler({
+    appDir,
+    samplesDir,
+    models,
+    samples: sampleLister(samplesDir, path.join(EMBEDDED_DIR, 'labels.json')),
+    patches,
+    decode: { maxBytes: maxUploadBytes, maxPixels, maxConcurrent },
+    decodeSlots: new DecodeSlots(maxConcurrent),
+    log,
+  });
+  const server = http.createServer(handler);
+  // `Expect: 100-continue`: Node would answer 100 at once; the handler decides instead (an
+  // upload over the limit or from another origin gets its error without being asked for).
+  server.on('checkContinue', handler);
   // Requests Node cannot even parse still get an answer with the security headers.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {

@@ -9,6 +9,7 @@
 import { Option, type Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, isLoopback, startServer } from '../../server/serve.js';
+import { DEFAULT_MAX_DECODE_PIXELS } from '../../server/upload.js';
 import { action } from '../common.js';
 
 interface ServeCommandOptions {
@@ -17,6 +18,7 @@ interface ServeCommandOptions {
   model?: string;
   patches?: string[];
   maxUpload: string;
+  maxPixels: string;
   appDir?: string;
   json?: boolean;
   quiet?: boolean;
@@ -36,6 +38,14 @@ function parseMegabytes(text: string): number {
     throw new ConvscopeError(`invalid --max-upload '${text}'`, 'give a size in MB, e.g. 32');
   }
   return Math.round(megabytes * 1024 * 1024);
+}
+
+function parseMegapixels(text: string): number {
+  const megapixels = Number(text);
+  if (!Number.isFinite(megapixels) || megapixels <= 0) {
+    throw new ConvscopeError(`invalid --max-pixels '${text}'`, 'give megapixels, e.g. 64');
+  }
+  return Math.round(megapixels * 1e6);
 }
 
 /** Listens for SIGINT and SIGTERM (from now on, so none is missed while starting). */
@@ -58,6 +68,7 @@ function signals(): { stopped: Promise<NodeJS.Signals>; dispose(): void } {
 async function serve(options: ServeCommandOptions): Promise<void> {
   const port = parsePort(options.port);
   const maxUploadBytes = parseMegabytes(options.maxUpload);
+  const maxDecodePixels = parseMegapixels(options.maxPixels);
   if (!isLoopback(options.host)) {
     process.stderr.write(
       `warning: listening on ${options.host}: anyone who can reach this machine on the network ` +
@@ -73,6 +84,7 @@ async function serve(options: ServeCommandOptions): Promise<void> {
     model: options.model,
     patches: options.patches,
     maxUploadBytes,
+    maxDecodePixels,
     appDir: options.appDir ?? (process.env.CONVSCOPE_APP_DIR || undefined),
   }).catch((error: unknown) => {
     dispose();
@@ -107,6 +119,11 @@ export function addServeCommand(program: Command): void {
       '--max-upload <MB>',
       'largest image the server decodes for the browser',
       String(DEFAULT_MAX_UPLOAD_BYTES / (1024 * 1024)),
+    )
+    .option(
+      '--max-pixels <MP>',
+      'largest image (width x height, megapixels) the server decodes for the browser',
+      String(DEFAULT_MAX_DECODE_PIXELS / 1e6),
     )
     .option('--json', 'print { "url" } as JSON on stdout')
     .option('--quiet', 'no notes on stderr')

@@ -21,7 +21,13 @@ export async function decodeImage(blob: Blob, name: string): Promise<Rgba> {
   try {
     return bitmapPixels(await createImageBitmap(blob));
   } catch {
-    const response = await fetch('/api/decode', { method: 'POST', body: blob }).catch(() => null);
+    // The server decodes only bodies declared as images (a file of unknown type: octet-stream).
+    const type = blob.type.startsWith('image/') ? blob.type : 'application/octet-stream';
+    const response = await fetch('/api/decode', {
+      method: 'POST',
+      body: blob,
+      headers: { 'Content-Type': type },
+    }).catch(() => null);
     if (response?.ok) return bitmapPixels(await createImageBitmap(await response.blob()));
     const reason = response
       ? ((await response.json().catch(() => ({}))) as { error?: string }).error
