@@ -6,9 +6,10 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
+import { largestBatch } from '../core/models/input-size-bounds.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { DEFAULT_PRESET, PRESETS } from '../core/optimize/presets.js';
-import { resolveRun } from '../core/optimize/resolve-run.js';
+import { resolveRun, targetLayers } from '../core/optimize/resolve-run.js';
 import { SETTING_OPTIONS, kebab } from '../core/optimize/setting-options.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { chooseBatchSize } from '../node/batch-size.js';
@@ -16,6 +17,7 @@ import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
 import { printJson, type GlobalOptions } from './common.js';
+import { workerCount } from './option-values.js';
 import { startProgress } from './progress.js';
 
 export interface MaximizeCliOptions extends GlobalOptions {
@@ -73,11 +75,13 @@ async function resolveBatch(
   if (options.batch === undefined) return undefined;
   if (options.batch === 'auto') {
     const perWorker = Math.ceil(items.length / workers);
+    // Candidates stop at the largest batch whose activations fit the memory budget.
+    const fits = largestBatch(model, targetLayers(items.map((i) => i.spec)), model.input.height);
     const choice = await chooseBatchSize(
       model,
       items.map((i) => i.spec),
       settings,
-      perWorker,
+      Math.max(1, Math.min(perWorker, fits)),
     );
     if (!options.quiet) {
       const table = choice.measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)} ms`).join(', ');
@@ -85,8 +89,13 @@ async function resolveBatch(
     }
     return choice.batch;
   }
+  return explicitBatch(options);
+}
+
+/** `--batch N`: a positive integer. */
+function explicitBatch(options: MaximizeCliOptions): number {
   const batch = Number(options.batch);
-  if (!Number.isInteger(batch) || batch < 1) {
+  if (String(options.batch).trim() === '' || !Number.isInteger(batch) || batch < 1) {
     throw new ConvscopeError(`--batch must be a positive integer or auto, got '${options.batch}'`);
   }
   return batch;
@@ -110,10 +119,6 @@ export async function runMaximize(
   const seed = options.seed === undefined ? 0 : Number(options.seed);
   if (!Number.isInteger(seed))
     throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
-  const run = await resolveRun(model, options.preset, overrides);
-  const { preset, settings } = run;
-  const resized = run.resized ? run.model : undefined;
-  model = run.model;
   // auto: one worker per core for runs of 4 items or more (a worker costs ~1 s to start);
   // results depend on the worker count (shard s uses seed + s), which the manifest records.
   const workers =
@@ -121,12 +126,16 @@ export async function runMaximize(
       ? items.length >= 4
         ? Math.min(defaultPoolSize(), items.length)
         : 1
-      : Number(options.workers);
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new ConvscopeError(
-      `--workers must be a positive integer or auto, got '${options.workers}'`,
-    );
-  }
+      : workerCount(options.workers, { quiet: options.quiet });
+  // The size is checked for the images one worker optimizes at once (auto: one, at first).
+  const perWorker = Math.ceil(items.length / workers);
+  const batch =
+    options.batch === undefined ? perWorker : options.batch === 'auto' ? 1 : explicitBatch(options);
+  const objectives = items.map((i) => i.spec);
+  const run = await resolveRun(model, options.preset, overrides, { objectives, batch });
+  const { preset, settings } = run;
+  const resized = run.resized ? run.model : undefined;
+  model = run.model;
   const batchSize = await resolveBatch(options, model, items, settings, workers);
   const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
   const controller = new AbortController();

@@ -1,12 +1,14 @@
 /**
  * Image files in and out, with sharp: decode JPEG, PNG, WebP, GIF, TIFF or AVIF of any size to
  * the model's input (resize + center crop, gray or RGB, values in [0, 1]), expand directories,
- * and report an image that will not decode with its path and the decoder's reason.
+ * and report an image that will not decode with its path and the decoder's own reason (a
+ * folder, an image over the pixel limit, a truncated file).
  */
 import sharp from 'sharp';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
+import { withOwnError } from './vips-errors.js';
 
 export const IMAGE_EXTENSIONS = [
   '.jpg',
@@ -52,6 +54,38 @@ export async function expandImagePaths(inputs: string[]): Promise<string[]> {
 }
 
 /**
+ * The most pixels an input image may have: 2^30 (1 gigapixel, e.g. 32768 x 32768), four times
+ * sharp's default. Decoding streams through the resize to the model's input, so a 20000 x
+ * 20000 PNG takes about a second and 170 MB; the limit only stops decompression bombs.
+ */
+export const MAX_IMAGE_PIXELS = 2 ** 30;
+
+/** The ConvscopeError for a file sharp would not decode, in words. */
+async function decodeError(file: string, error: Error): Promise<ConvscopeError> {
+  const info = await stat(file).catch(() => null);
+  if (info?.isDirectory()) {
+    return new ConvscopeError(
+      `${file} is a folder, not an image`,
+      'give one image file (predict, evaluate and patches take folders)',
+    );
+  }
+  if (/pixel limit/i.test(error.message)) {
+    const meta = await sharp(file, { limitInputPixels: false })
+      .metadata()
+      .catch(() => null);
+    const dimensions = meta?.width && meta.height ? ` is ${meta.width}x${meta.height} px and` : '';
+    return new ConvscopeError(
+      `image ${file}${dimensions} exceeds the pixel limit of ${MAX_IMAGE_PIXELS} (2^30, e.g. 32768x32768)`,
+      'downscale it first',
+    );
+  }
+  return new ConvscopeError(
+    `cannot decode image ${file}: ${error.message}`,
+    `is it a ${IMAGE_EXTENSIONS.join('/')} file?`,
+  );
+}
+
+/**
  * Decodes an image and fits it to `size` (cover: resize the short side, crop the center; fill:
  * stretch; contain: letterbox on black). Returns HWC floats in [0, 1].
  */
@@ -60,20 +94,22 @@ export async function loadImage(
   size: ImageSize,
   fit: Fit = 'cover',
 ): Promise<Float32Array> {
-  let pixels: Buffer;
-  try {
-    let image = sharp(file, { failOn: 'error' }).rotate().removeAlpha();
+  const decode = () => {
+    let image = sharp(file, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS })
+      .rotate()
+      .removeAlpha();
     image = image.resize(size.width, size.height, { fit, position: 'centre', background: '#000' });
     if (size.channels === 1) image = image.grayscale();
-    pixels = await image
+    return image
       .toColourspace(size.channels === 1 ? 'b-w' : 'srgb')
       .raw()
       .toBuffer();
+  };
+  let pixels: Buffer;
+  try {
+    pixels = await withOwnError(decode);
   } catch (error) {
-    throw new ConvscopeError(
-      `cannot decode image ${file}: ${(error as Error).message}`,
-      `is it a ${IMAGE_EXTENSIONS.join('/')} file?`,
-    );
+    throw await decodeError(file, error as Error);
   }
   const expected = size.height * size.width * size.channels;
   if (pixels.length !== expected) {

@@ -4,9 +4,11 @@
  * padded with mid-gray where the field leaves the image, so every patch of a layer has one
  * size), optionally each with its deconvnet projection cropped to the same box beside it (the
  * "patch | projection" rows of Zeiler & Fergus' figure 2). Writes one PNG per patch and one
- * grid per layer (a row per channel).
+ * grid per layer (a row per channel); a channel's patch PNGs from an earlier run that this one
+ * does not write again (a larger --top, --deconv) are removed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeSigned } from '../core/image/normalize.js';
 import { cropRgba, rgbaFromFloats, solidRgba, type RgbaImage } from '../core/image/rgba.js';
@@ -96,6 +98,7 @@ export async function renderPatches(
     for (let i = 0; i < missing; i++) tiles.push({ image: solidRgba(1, 1, [0, 0, 0, 0]) });
     filters.push({ index: c, top });
   }
+  await removeStalePatches(dir, options.filters, new Set(filters.flatMap(writtenFiles)));
   const grid = path.join(options.outDir, `${layer}.png`);
   await writeGridPng(grid, tiles, {
     columns: options.k * (options.deconv ? 2 : 1),
@@ -103,6 +106,32 @@ export async function renderPatches(
     title: `${layer}: top ${options.k} of ${index.files.length - index.skipped.length} images per channel (${patchSize[0]}x${patchSize[1]} px patches)`,
   });
   return { filters, grid };
+}
+
+/** The files a channel's items name (its patches and projections). */
+const writtenFiles = ({ top }: { top: PatchItem[] }) =>
+  top
+    .flatMap((item) => [item.file, ...(item.deconvFile ? [item.deconvFile] : [])])
+    .map((f) => path.basename(f));
+
+/**
+ * Removes the patch PNGs of `channels` in `dir` that this run did not write: a run with a
+ * smaller --top, or without --deconv, into a folder of an earlier run would otherwise leave
+ * the old ranks beside the new ones, unnamed by the manifest.
+ */
+async function removeStalePatches(
+  dir: string,
+  channels: number[],
+  written: Set<string>,
+): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const wanted = new Set(channels);
+  for (const name of names) {
+    const match = /^c(\d+)_\d+(_deconv)?\.png$/.exec(name);
+    if (match && wanted.has(Number(match[1])) && !written.has(name)) {
+      await rm(path.join(dir, name), { force: true });
+    }
+  }
 }
 
 /** The deconvnet projection of one unit (one-hot seed), signed, cropped to `box`. */

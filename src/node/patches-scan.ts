@@ -5,13 +5,15 @@
  * lists are merged into the layer's TopKTracker, so the result is the same for any number of
  * workers and any shard order. The result is a small JSON index (patches-index.ts) saved
  * atomically every few seconds and when a scan stops early, so an interrupted scan resumes
- * where it stopped and a later run that asks for a layer and k it already has does not rescan.
+ * where it stopped and a later run that asks for a layer and k it already has does not rescan
+ * (a saved index is shape-checked first, patches-index-shape.ts: a damaged one is refused).
  * Files that fail to decode are skipped and listed, never fatal.
  */
 import { ConvscopeError } from '../core/errors.js';
 import { TopKTracker } from '../core/methods/top-k.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { writeBytesAtomic } from './atomic-write.js';
+import { checkIndexShape } from './patches-index-shape.js';
 import type { Fit } from './images.js';
 import {
   indexKey,
@@ -45,11 +47,16 @@ export interface ScanOptions {
   saveEvery?: number;
   /**
    * Worker threads (default 1: the scan runs in this thread, no workers). `auto`: one per core
-   * when the scan is long enough to repay starting them (estimated from the first shard).
+   * when the scan is long enough to repay starting them (measured on two probe shards).
    */
   workers?: number | 'auto';
-  /** `auto` starts workers when the rest of the scan would take this long here (default 10 s). */
+  /** `auto` never starts workers for a scan shorter than this here (default 10 s). */
   autoSeconds?: number;
+  /**
+   * `auto`: seconds a worker takes to start (threads, tfjs, WASM, opening the model): the CLI
+   * passes its own time to open the model plus a second (default 2 s).
+   */
+  workerStartSeconds?: number;
   /** How each worker opens the same model (required when `workers` > 1). */
   worker?: PatchesWorkerData;
   /** Stops the scan (and its workers); the index keeps what was finished. */
@@ -60,6 +67,8 @@ export interface ScanResult {
   index: PatchIndex;
   /** Images decoded and run in this call (0 when the index already had everything). */
   scannedNow: number;
+  /** Files that failed to decode in this call (listed in `index.skipped`, not in `scannedNow`). */
+  skippedNow: number;
   seconds: number;
   /** Worker threads used (1: in this thread). */
   workers: number;
@@ -104,13 +113,16 @@ export async function scanPatches(
   const started = performance.now();
   const fit = options.fit ?? 'cover';
   const key = indexKey(model, files, fit);
-  const index: PatchIndex = (await readIndex(options.indexFile, key)) ?? {
-    version: 1,
-    key,
-    files,
-    skipped: [],
-    layers: {},
-  };
+  const saved = await readIndex(options.indexFile, key);
+  const index: PatchIndex = saved
+    ? checkIndexShape(saved, files, model, options.indexFile!)
+    : {
+        version: 1,
+        key,
+        files,
+        skipped: [],
+        layers: {},
+      };
   const pending = pendingLayers(model, index, layers, options.k);
   const trackers = new Map(
     pending.map((name) => {
@@ -136,6 +148,7 @@ export async function scanPatches(
   const skipped = new Set(index.skipped.map((s) => s.file));
   let done = files.length - plan(batch).reduce((n, s) => n + s.end - s.start, 0);
   let scannedNow = 0;
+  let skippedNow = 0;
   let lastSave = performance.now();
   const merge = async (shard: ShardPlan, result: ShardResult) => {
     for (const name of shard.layers) {
@@ -150,7 +163,8 @@ export async function scanPatches(
       skipped.add(s.file);
       index.skipped.push(s);
     }
-    scannedNow += shard.end - shard.start;
+    scannedNow += shard.end - shard.start - result.skipped.length;
+    skippedNow += result.skipped.length;
     done += shard.end - shard.start;
     if (performance.now() - lastSave >= (options.saveEvery ?? 5) * 1000) {
       await save();
@@ -163,7 +177,7 @@ export async function scanPatches(
   try {
     if (options.workers === 'auto' && workers > 1) {
       const probes = plan(Math.max(1, Math.floor(batch / 4))).slice(0, 2);
-      const parallel = await worthWorkers(probes, files.length - done, options, scanHere);
+      const parallel = await worthWorkers(probes, files.length - done, workers, options, scanHere);
       if (!parallel) workers = 1;
     }
     // Planned after the probes (their files are covered now), so every shard is a full batch.
@@ -181,32 +195,44 @@ export async function scanPatches(
   } finally {
     await save();
   }
-  return { index, scannedNow, seconds: (performance.now() - started) / 1000, workers };
+  const seconds = (performance.now() - started) / 1000;
+  return { index, scannedNow, skippedNow, seconds, workers };
 }
 
 /**
- * `workers: 'auto'`: scans up to two small probe shards here and estimates the rest from their
- * time per image. A worker takes about a second to start (tfjs, WASM, the model), which pays
- * off only for a long scan. The first probe also warms the backend up, so its estimate is
- * high: below `autoSeconds` stays here at once, above twice that goes parallel at once, and in
- * between the second probe decides.
+ * Parallel must promise at least this speedup over one thread: the cores a pool counts may be
+ * hyperthreads or shared, so `workers` threads rarely run `workers` times as fast.
+ */
+const REQUIRED_SPEEDUP = 1.5;
+
+/**
+ * `workers: 'auto'`: scans up to two small probe shards here and estimates the rest of the
+ * scan from their time per image, then starts workers only when that estimate beats one
+ * thread clearly: (start + rest / workers) * 1.5 < rest. The first probe warms the backend up,
+ * so its estimate is high: it may only rule workers out (a scan under `autoSeconds` even at
+ * that pace stays here), never in; the warm second probe decides. Deciding on the cold probe
+ * and ignoring the start cost (about 1 s for tfjs and WASM plus opening the model: seconds for
+ * VGG16's weights) made auto pick 2 workers for scans one thread finished twice as fast.
  */
 async function worthWorkers(
   probes: ShardPlan[],
   remaining: number,
+  workers: number,
   options: ScanOptions,
   scanHere: (shard: ShardPlan) => Promise<void>,
 ): Promise<boolean> {
-  const seconds = options.autoSeconds ?? 10;
+  const floor = options.autoSeconds ?? 10;
+  const start = options.workerStartSeconds ?? 2;
   for (const [i, probe] of probes.entries()) {
     options.signal?.throwIfAborted();
     const begun = performance.now();
     await scanHere(probe);
     const images = probe.end - probe.start;
     remaining -= images;
-    const estimate = ((performance.now() - begun) / 1000 / images) * remaining;
-    if (estimate < seconds) return false;
-    if (i === 1 || estimate >= 2 * seconds) return true;
+    const here = ((performance.now() - begun) / 1000 / images) * remaining;
+    if (here < floor) return false;
+    if (i === 0) continue;
+    return (start + here / workers) * REQUIRED_SPEEDUP < here;
   }
   return false;
 }

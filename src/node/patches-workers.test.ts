@@ -45,7 +45,9 @@ describe('parallel patch scan', () => {
     const parallel = await scan({ workers: 2, worker });
     expect(single.workers).toBe(1);
     expect(parallel.workers).toBe(2);
-    expect(parallel.scannedNow).toBe(files.length);
+    // The broken file is counted apart: skipped, not scanned.
+    expect(parallel.scannedNow).toBe(files.length - 1);
+    expect(parallel.skippedNow).toBe(1);
     expect(parallel.index).toEqual(single.index);
     expect(parallel.index.skipped.map((s) => path.basename(s.file))).toEqual(['broken.png']);
     expect(parallel.index.skipped[0].error).toMatch(/cannot decode/);
@@ -57,9 +59,24 @@ describe('parallel patch scan', () => {
     const short = await scan({ workers: 'auto', worker });
     expect(short.workers).toBe(1);
     expect(short.index).toEqual(single.index);
-    const long = await scan({ workers: 'auto', worker, autoSeconds: 0 });
-    expect(long.workers).toBe(Math.min(availableParallelism(), 10));
+    const long = await scan({ workers: 'auto', worker, autoSeconds: 0, workerStartSeconds: 0 });
+    expect(long.workers).toBe(
+      availableParallelism() > 1 ? Math.min(availableParallelism(), 10) : 1,
+    );
     expect(long.index).toEqual(single.index);
+  });
+
+  it('auto counts the start of the workers: a scan shorter than starting them stays here', async () => {
+    // Long enough to pass the floor (autoSeconds 0), but workers that take an hour to start
+    // can never be faster than this thread.
+    const slowStart = await scan({
+      workers: 'auto',
+      worker,
+      autoSeconds: 0,
+      workerStartSeconds: 3600,
+    });
+    expect(slowStart.workers).toBe(1);
+    expect(slowStart.index).toEqual((await scan({ workers: 1 })).index);
   });
 
   it('reports shards that fail twice and keeps going', async () => {

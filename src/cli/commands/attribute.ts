@@ -2,7 +2,8 @@
  * `convscope attribute --image IMG --method M[,M...] [--layer L --filter K | --class C] --out F.png`:
  * deconvnet, guided backprop, saliency, SmoothGrad or Grad-CAM for a unit or a class (default:
  * the predicted class), drawn beside the input image as the model saw it; several methods make
- * one row (input | method | method ...).
+ * one row (input | method | method ...). Grad-CAM of a class at a chosen layer: `--method
+ * gradcam --layer L --class C` (see attribute-flags.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
@@ -20,7 +21,8 @@ import { writeGridPng } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, targetStem, writeRawArray } from '../../node/raw-arrays.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
-import { positiveInt } from './weights.js';
+import { attributeFlags } from '../attribute-flags.js';
+import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 
 interface AttributeOptions extends GlobalOptions {
   image: string;
@@ -74,11 +76,17 @@ export function addAttributeCommand(program: Command): void {
         `${ATTRIBUTION_METHODS.join(' | ')}; several comma-separated, or all (one row)`,
       )
       .requiredOption('--out <file.png>', 'the PNG to write (input | attribution)')
-      .option('--layer <name>', 'with --filter: the unit to explain')
+      .option(
+        '--layer <name>',
+        'with --filter: the unit to explain; without (gradcam only): the layer Grad-CAM explains the class at',
+      )
       .option('--filter <k>', 'channel of --layer')
       .option('--position <where>', 'seed: map (the whole activation map), max or y,x (one-hot)')
       .option('--class <c>', 'class name or index to explain (default: the predicted class)')
-      .option('--cam-layer <name>', 'Grad-CAM: conv layer to weigh (default: the last one)')
+      .option(
+        '--cam-layer <name>',
+        'Grad-CAM: the layer to weigh (default: the last conv feeding the target); --layer without --filter says the same',
+      )
       .option('--samples <n>', 'SmoothGrad: noisy copies', '25')
       .option('--noise <sd>', 'SmoothGrad: noise sd as a fraction of the input range', '0.15')
       .option('--scale <n>', 'upscale factor (default: images at least 224 px)')
@@ -100,19 +108,9 @@ export function addAttributeCommand(program: Command): void {
           );
         }
       }
-      if ((options.layer === undefined) !== (options.filter === undefined)) {
-        throw new ConvscopeError(
-          '--layer and --filter go together',
-          'e.g. --layer block2_conv1 --filter 5',
-        );
-      }
-      if (options.layer && options.class) {
-        throw new ConvscopeError('give either --layer/--filter or --class, not both');
-      }
-      const filter = options.filter === undefined ? undefined : Number(options.filter);
-      if (filter !== undefined && !Number.isInteger(filter)) {
-        throw new ConvscopeError(`--filter must be an integer, got '${options.filter}'`);
-      }
+      const { unit, camLayer } = attributeFlags(options, methods);
+      choice(options.fit, FITS, '--fit');
+      pngOut(options.out);
       const samples = positiveInt(options.samples, '--samples');
       const noise = Number(options.noise);
       if (!(noise >= 0)) throw new ConvscopeError(`--noise must be >= 0, got '${options.noise}'`);
@@ -123,8 +121,8 @@ export function addAttributeCommand(program: Command): void {
       const { height, width, channels } = model.input;
       const image = tf.tensor3d(pixels, [height, width, channels]);
       let target: AttributionTarget;
-      if (options.layer !== undefined && filter !== undefined) {
-        target = { kind: 'unit', layer: options.layer, filter, position };
+      if (unit) {
+        target = { kind: 'unit', ...unit, position };
       } else if (options.class !== undefined) {
         target = { kind: 'class', index: model.classIndex(options.class) };
       } else {
@@ -141,7 +139,7 @@ export function addAttributeCommand(program: Command): void {
           samples,
           noise,
           seed: options.seed === undefined ? 0 : Number(options.seed),
-          camLayer: options.camLayer,
+          camLayer,
         });
         const label = result.camLayer ? `${method} (${result.camLayer})` : method;
         tiles.push({ image: attributionImage(result, input), label });

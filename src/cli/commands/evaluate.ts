@@ -18,6 +18,7 @@ import {
   withModelOptions,
   type GlobalOptions,
 } from '../common.js';
+import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 import { startProgress } from '../progress.js';
 
 interface EvaluateOptions extends GlobalOptions {
@@ -41,6 +42,9 @@ export function addEvaluateCommand(program: Command): void {
       .option('--batch <n>', 'images per forward pass', '32'),
   ).action(
     action(async (options: EvaluateOptions) => {
+      const batchSize = positiveInt(options.batch, '--batch')!;
+      choice(options.fit, FITS, '--fit');
+      pngOut(options.out);
       const { model } = await setUp(options);
       const labels = model.labels ?? Array.from({ length: model.classes }, (_, i) => String(i));
       const images = await readLabeledImages(options.images, model.labels);
@@ -53,7 +57,6 @@ export function addEvaluateCommand(program: Command): void {
       ];
       const bar = startProgress(images.length, 'images', options.quiet);
       const files = images.map((i) => i.file);
-      const batchSize = Math.max(1, Number(options.batch) || 32);
       for await (const batch of classifyFiles(model, files, { batchSize, fit: options.fit })) {
         for (const result of batch) {
           if (result.probabilities) {

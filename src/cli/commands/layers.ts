@@ -12,6 +12,7 @@ import {
   withModelOptions,
   type GlobalOptions,
 } from '../common.js';
+import { pngOut } from '../option-values.js';
 
 function fieldJson(node: LayerNode) {
   const field = node.receptiveField;
@@ -40,6 +41,7 @@ export function addLayersCommand(program: Command): void {
           'e.g. --image photo.jpg --out fields.png',
         );
       }
+      if (options.out !== undefined) pngOut(options.out);
       const { model } = await setUp(options);
       const chosen = options.layer
         ? options.layer.split(',').map((n) => model.layer(n.trim()))

@@ -13,7 +13,7 @@ import { upscale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, writeRawArray } from '../../node/raw-arrays.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
-import { positiveInt } from './weights.js';
+import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 
 interface MapsOptions extends GlobalOptions {
   image: string;
@@ -60,6 +60,8 @@ export function addMapsCommand(program: Command): void {
       if (!['gray', 'viridis'].includes(options.colormap)) {
         throw new ConvscopeError(`unknown --colormap '${options.colormap}'`, 'use gray or viridis');
       }
+      choice(options.fit, FITS, '--fit');
+      pngOut(options.out);
       const columnsWanted = positiveInt(options.columns, '--columns');
       const scale = positiveInt(options.scale, '--scale');
       const { model } = await setUp(options);

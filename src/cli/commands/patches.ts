@@ -16,7 +16,7 @@ import { renderPatches } from '../../node/patches-render.js';
 import { scanPatches } from '../../node/patches-scan.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { startProgress } from '../progress.js';
-import { positiveInt } from './weights.js';
+import { FITS, choice, positiveInt, workerCount } from '../option-values.js';
 
 interface PatchesOptions extends GlobalOptions {
   images: string[];
@@ -54,10 +54,16 @@ export function addPatchesCommand(program: Command): void {
     action(async (options: PatchesOptions) => {
       const k = positiveInt(options.top, '--top')!;
       const batch = positiveInt(options.batch, '--batch');
+      choice(options.fit, FITS, '--fit');
       const workers =
-        options.workers === 'auto' ? 'auto' : positiveInt(options.workers, '--workers')!;
+        options.workers === 'auto'
+          ? 'auto'
+          : workerCount(options.workers, { quiet: options.quiet });
       const files = await expandImagePaths(options.images);
+      const opening = performance.now();
       const { model, backend } = await setUp(options);
+      // What a worker will pay again to start: its own backend and model, plus tfjs itself.
+      const workerStartSeconds = (performance.now() - opening) / 1000 + 1;
       const layers = options.layer.split(',').map((n) => model.layer(n.trim()).name);
       const filtersOf = (name: string) =>
         parseIndexSpec(
@@ -80,6 +86,7 @@ export function addPatchesCommand(program: Command): void {
         indexFile: options.rescan ? undefined : indexFile,
         onProgress: (done) => bar.update(done),
         workers,
+        workerStartSeconds,
         worker: { model: { model: spec, weights, arch, inputRange, preprocess, env }, backend },
         signal: stop.signal,
       })
@@ -95,9 +102,11 @@ export function addPatchesCommand(program: Command): void {
       const { index } = scan;
       const rate = scan.scannedNow / Math.max(scan.seconds, 1e-6);
       if (!options.quiet) {
+        const skipped =
+          scan.skippedNow > 0 ? `, skipped ${scan.skippedNow} that would not decode` : '';
         process.stderr.write(
-          scan.scannedNow > 0
-            ? `scanned ${scan.scannedNow} images in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${scan.workers} ${scan.workers === 1 ? 'thread' : 'workers'})\n`
+          scan.scannedNow + scan.skippedNow > 0
+            ? `scanned ${scan.scannedNow} images${skipped} in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${scan.workers} ${scan.workers === 1 ? 'thread' : 'workers'})\n`
             : `reused the saved scan in ${indexFile}\n`,
         );
         for (const s of index.skipped) process.stderr.write(`skipped ${s.file}: ${s.error}\n`);

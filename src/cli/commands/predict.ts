@@ -11,6 +11,7 @@ import { classifyFiles } from '../../node/classify-files.js';
 import { viewScale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { expandImagePaths, loadImage, type Fit } from '../../node/images.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 
 interface PredictOptions extends GlobalOptions {
   image: string[];
@@ -41,10 +42,12 @@ export function addPredictCommand(program: Command): void {
       const top = Number(options.top);
       if (!Number.isInteger(top) || top < 1)
         throw new ConvscopeError(`--top must be a positive integer, got '${options.top}'`);
+      const batchSize = positiveInt(options.batch, '--batch')!;
+      choice(options.fit, FITS, '--fit');
+      if (options.out !== undefined) pngOut(options.out);
       const files = await expandImagePaths(options.image);
       const { model } = await setUp(options);
       const k = Math.min(top, model.classes);
-      const batchSize = Math.max(1, Number(options.batch) || 16);
       const results: Prediction[] = [];
       for await (const batch of classifyFiles(model, files, { batchSize, fit: options.fit })) {
         for (const { file, probabilities, error } of batch) {

@@ -9,6 +9,7 @@ import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import { filterWeights, type InputChannelMode } from '../../core/methods/weights.js';
 import { writeGridPng } from '../../node/grid-png.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { pngOut, positiveInt } from '../option-values.js';
 
 interface WeightsOptions extends GlobalOptions {
   layer: string;
@@ -22,15 +23,7 @@ interface WeightsOptions extends GlobalOptions {
 
 const MODES = ['auto', 'rgb', 'slices', 'mean'];
 
-/** A positive integer option, or undefined when absent. */
-export function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ConvscopeError(`${flag} must be a positive integer, got '${value}'`);
-  }
-  return n;
-}
+export { positiveInt };
 
 export function addWeightsCommand(program: Command): void {
   withModelOptions(
@@ -52,6 +45,7 @@ export function addWeightsCommand(program: Command): void {
           `use one of: ${MODES.join(', ')}`,
         );
       }
+      pngOut(options.out);
       const scale = positiveInt(options.scale, '--scale');
       const columns = positiveInt(options.columns, '--columns');
       const { model } = await setUp(options);

@@ -26,6 +26,9 @@ export function parseIndexSpec(
     }
     const lo = Number(match[1]);
     const hi = match[2] === undefined ? lo : Number(match[2]);
+    if (hi < lo) {
+      throw new ConvscopeError(`range ${lo}-${hi} is backwards; did you mean ${hi}-${lo}?`);
+    }
     for (const i of [lo, hi]) {
       if (i >= count) {
         throw new ConvscopeError(
@@ -33,7 +36,7 @@ export function parseIndexSpec(
         );
       }
     }
-    for (let i = Math.min(lo, hi); i <= Math.max(lo, hi); i++) if (!out.includes(i)) out.push(i);
+    for (let i = lo; i <= hi; i++) if (!out.includes(i)) out.push(i);
   }
   return out;
 }

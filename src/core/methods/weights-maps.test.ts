@@ -74,6 +74,10 @@ describe('filter weights', () => {
     expect(() => parseIndexSpec('2-9', 4, 'filter')).toThrow(/filter 9 is out of range/);
     expect(parseIndexSpec('0-2,1,3', 4)).toEqual([0, 1, 2, 3]);
     expect(() => parseIndexSpec('x', 4)).toThrow(/cannot read/);
+    expect(() => parseIndexSpec('0,5-2', 8, 'filter')).toThrow(
+      /^range 5-2 is backwards; did you mean 2-5\?$/,
+    );
+    expect(parseIndexSpec('3-3', 8)).toEqual([3]);
   });
 });
 

@@ -12,6 +12,9 @@ export interface SettingOption {
   description: string;
   /** Allowed values for a choice; numbers otherwise. */
   choices?: readonly string[];
+  /** Whole numbers only (counts: steps, pixels), at least `min` (default 0). */
+  integer?: boolean;
+  min?: number;
   get(settings: OptimizationSettings): number | string;
   set(settings: OptimizationSettings, value: number | string): void;
 }
@@ -21,7 +24,14 @@ const numeric = (
   description: string,
   get: (s: OptimizationSettings) => number,
   set: (s: OptimizationSettings, v: number) => void,
-): SettingOption => ({ key, description, get, set: (s, v) => set(s, Number(v)) });
+  count?: { min: number },
+): SettingOption => ({
+  key,
+  description,
+  get,
+  set: (s, v) => set(s, Number(v)),
+  ...(count ? { integer: true, min: count.min } : {}),
+});
 
 export const SETTING_OPTIONS: readonly SettingOption[] = [
   numeric(
@@ -29,12 +39,14 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
     'optimization steps',
     (s) => s.steps,
     (s, v) => (s.steps = v),
+    { min: 1 },
   ),
   numeric(
     'size',
     'image size in px (models that take any size)',
     (s) => s.size,
     (s, v) => (s.size = v),
+    { min: 0 }, // the smallest size depends on the layer: see input-size-bounds.ts
   ),
   numeric(
     'lr',
@@ -92,6 +104,7 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
     'first steps with redirected ReLU gradients',
     (s) => s.redirectSteps,
     (s, v) => (s.redirectSteps = v),
+    { min: 0 },
   ),
   numeric(
     'decay',
@@ -110,6 +123,7 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
     'blur every N steps (Yosinski)',
     (s) => s.yosinski.blurEvery,
     (s, v) => (s.yosinski.blurEvery = v),
+    { min: 0 },
   ),
   numeric(
     'normPct',
@@ -166,6 +180,14 @@ export function applyOverrides(
       if (!option.choices.includes(String(value))) {
         throw new ConvscopeError(
           `--${kebab(option.key)} must be one of ${option.choices.join(', ')}, got '${value}'`,
+        );
+      }
+    } else if (option.integer) {
+      const n = Number(value);
+      const min = option.min ?? 0;
+      if (String(value).trim() === '' || !Number.isInteger(n) || n < min) {
+        throw new ConvscopeError(
+          `--${kebab(option.key)} must be a whole number${min === 1 ? ' of at least 1' : ' (0 or more)'}, got '${value}'`,
         );
       }
     } else if (!Number.isFinite(Number(value)) || Number(value) < 0) {

@@ -52,7 +52,9 @@ export class MaximizeJob {
     request: MaximizeRequest,
     onFrame: (frame: MaximizeFrame) => void,
   ): Promise<MaximizeDone> {
-    const run = await resolveRun(base, request.preset, request.overrides);
+    const run = await resolveRun(base, request.preset, request.overrides, {
+      objectives: request.objectives,
+    });
     const { model, settings } = run;
     const start = performance.now();
     try {
