@@ -21,7 +21,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'convscope-fs-cli-'));
   await writeFile(path.join(dir, 'a-file'), 'x');
-  await mkdir(path.join(dir, 'a-folder'));
+  await mkdir(path.join(dir, 'a-folder.png'));
 });
 
 afterAll(async () => {
@@ -71,7 +71,7 @@ describe('file-system errors', () => {
   });
 
   it('maps --out DIR: names the folder and asks for a file name', async () => {
-    const out = path.join(dir, 'a-folder');
+    const out = path.join(dir, 'a-folder.png'); // a folder with a file's name
     const line = oneLineFailure(
       await cli('maps', '--image', IMAGE, '--layer', 'block1_conv1', '--out', out, '--quiet'),
     );
