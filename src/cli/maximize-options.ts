@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
+import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { ConvscopeError } from '../core/errors.js';
 import { largestBatch } from '../core/models/input-size-bounds.js';
 import type { VisModel } from '../core/models/vis-model.js';
@@ -13,6 +14,8 @@ import { resolveRun, targetLayers } from '../core/optimize/resolve-run.js';
 import { SETTING_OPTIONS, kebab } from '../core/optimize/setting-options.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { chooseBatchSize } from '../node/batch-size.js';
+import { sameEngineFor } from '../node/engine.js';
+import { OnnxEngine } from '../node/onnx/onnx-engine.js';
 import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
@@ -71,6 +74,7 @@ async function resolveBatch(
   items: VisualizeItem[],
   settings: OptimizationSettings,
   workers: number,
+  engine: NetworkEngine,
 ): Promise<number | undefined> {
   if (options.batch === undefined) return undefined;
   if (options.batch === 'auto') {
@@ -82,6 +86,7 @@ async function resolveBatch(
       items.map((i) => i.spec),
       settings,
       Math.max(1, Math.min(perWorker, fits)),
+      engine,
     );
     if (!options.quiet) {
       const table = choice.measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)} ms`).join(', ');
@@ -105,6 +110,7 @@ function explicitBatch(options: MaximizeCliOptions): number {
 export async function runMaximize(
   model: VisModel,
   backend: string,
+  engine: NetworkEngine,
   items: VisualizeItem[],
   options: MaximizeCliOptions,
   withProbability = false,
@@ -121,22 +127,31 @@ export async function runMaximize(
     throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
   // auto: one worker per core for runs of 4 items or more (a worker costs ~1 s to start);
   // results depend on the worker count (shard s uses seed + s), which the manifest records.
+  // With ONNX Runtime one process already uses every core (its own threads), so auto keeps
+  // one worker; explicit workers split the threads between them.
+  const native = engine.name === 'onnx';
   const workers =
     options.workers === undefined || options.workers === 'auto'
-      ? items.length >= 4
+      ? items.length >= 4 && !native
         ? Math.min(defaultPoolSize(), items.length)
         : 1
       : workerCount(options.workers, { quiet: options.quiet });
   // The size is checked for the images one worker optimizes at once (auto: one, at first).
   const perWorker = Math.ceil(items.length / workers);
   const batch =
-    options.batch === undefined ? perWorker : options.batch === 'auto' ? 1 : explicitBatch(options);
+    options.batch === undefined
+      ? perWorker
+      : options.batch === 'auto'
+        ? 1
+        : Math.min(explicitBatch(options), perWorker);
   const objectives = items.map((i) => i.spec);
   const run = await resolveRun(model, options.preset, overrides, { objectives, batch });
   const { preset, settings } = run;
   const resized = run.resized ? run.model : undefined;
   model = run.model;
-  const batchSize = await resolveBatch(options, model, items, settings, workers);
+  const runEngine = resized ? await sameEngineFor(model, engine) : engine;
+  const threads = engine instanceof OnnxEngine ? engine.threads : 1;
+  const batchSize = await resolveBatch(options, model, items, settings, workers, runEngine);
   const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -149,6 +164,7 @@ export async function runMaximize(
       preset: preset.name,
       seed,
       backend,
+      engine: runEngine,
       tool: TOOL,
       outDir: options.out,
       history,
@@ -167,6 +183,8 @@ export async function runMaximize(
         },
         backend,
         size: model.input.height,
+        engine: runEngine.name,
+        threads: Math.max(1, Math.floor(threads / workers)),
       },
       onProgress: (step, scores) =>
         bar.update(step, {
@@ -187,5 +205,6 @@ export async function runMaximize(
     bar.stop();
     process.removeListener('SIGINT', stop);
     resized?.dispose();
+    if (runEngine !== engine) runEngine.dispose();
   }
 }

@@ -44,7 +44,7 @@ export function settingsForm(options: SettingsFormOptions): HTMLElement {
             )
           : h('input', {
               name: option.key,
-              inputmode: 'decimal',
+              inputmode: option.integer ? 'numeric' : 'decimal',
               placeholder: current,
               value: overrides[option.key] ?? '',
             });
