@@ -2,8 +2,12 @@
  * Streams image files through a classifier in batches: decode (sharp, fitted to the model's
  * input), one forward pass per batch, class probabilities out. Files that fail to decode are
  * yielded with their error instead of stopping the run. Shared by `predict` and `evaluate`.
+ * The forward pass runs on `engine` when it is not TF.js (logits, then softmax when the model
+ * has one).
  */
 import * as tf from '@tensorflow/tfjs';
+import { classProbabilities } from '../core/engines/engine-tensors.js';
+import type { NetworkEngine } from '../core/engines/network-engine.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { loadImage, type Fit } from './images.js';
 
@@ -17,6 +21,8 @@ export interface Classified {
 export interface ClassifyOptions {
   batchSize?: number;
   fit?: Fit;
+  /** Runs the network (when it is not TF.js; default: TF.js on the active backend). */
+  engine?: NetworkEngine;
 }
 
 /**
@@ -26,7 +32,7 @@ export interface ClassifyOptions {
 export async function* classifyFiles(
   model: VisModel,
   files: readonly string[],
-  { batchSize = 16, fit = 'cover' }: ClassifyOptions = {},
+  { batchSize = 16, fit = 'cover', engine }: ClassifyOptions = {},
 ): AsyncGenerator<Classified[]> {
   const size = model.input;
   for (let start = 0; start < files.length; start += batchSize) {
@@ -37,12 +43,14 @@ export async function* classifyFiles(
     const good = decoded.flatMap((d) => (d instanceof Error ? [] : [d]));
     let rows: Float32Array[] = [];
     if (good.length > 0) {
-      const probabilities = tf.tidy(() => {
-        const images = tf.stack(
+      const images = tf.tidy(() =>
+        tf.stack(
           good.map((pixels) => tf.tensor3d(pixels, [size.height, size.width, size.channels])),
-        );
-        return model.predict(images as tf.Tensor4D);
-      });
+        ),
+      ) as tf.Tensor4D;
+      const probabilities = await classProbabilities(model, images, engine).finally(() =>
+        images.dispose(),
+      );
       const flat = (await probabilities.data()) as Float32Array;
       probabilities.dispose();
       const classes = flat.length / good.length;

@@ -3,11 +3,19 @@
  * activation map or a one-hot at one position) or a class (its pre-softmax logit). A target
  * becomes a scalar objective whose gradient is the seed of the backward pass: for the whole
  * map, objective = 0.5 * sum(A_k^2), whose gradient with respect to A_k is A_k itself (the
- * seed Zeiler & Fergus use); for a position, objective = A_k[y, x] (a one-hot seed).
+ * seed Zeiler & Fergus use); for a position, objective = A_k[y, x] (a one-hot seed). On an
+ * engine the seeds are that gradient, handed to its vector-Jacobian product.
  */
 import * as tf from '@tensorflow/tfjs';
+import {
+  engineActivations,
+  fromArrayBatch,
+  toArrayBatch,
+  usesEngine,
+} from '../engines/engine-tensors.js';
+import type { ArrayBatch, NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
-import type { ForwardOptions } from '../models/forward.js';
+import { LOGITS, type ForwardOptions } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
 
 export type AttributionTarget =
@@ -25,11 +33,15 @@ export type ResolvedTarget =
   | { kind: 'unit'; layer: string; filter: number; position?: [number, number] }
   | { kind: 'class'; index: number };
 
-/** Checks a target against the model and resolves `position: 'max'` on `images` (first image). */
+/**
+ * Checks a target against the model and resolves `position: 'max'` on `images` (first image),
+ * with the forward pass on `engine` when it is not TF.js.
+ */
 export async function resolveTarget(
   model: VisModel,
   images: tf.Tensor4D,
   target: AttributionTarget,
+  engine?: NetworkEngine,
 ): Promise<ResolvedTarget> {
   if (target.kind === 'class') {
     model.classIndex(target.index);
@@ -55,14 +67,30 @@ export async function resolveTarget(
     }
     return { ...target, position: [y, x] };
   }
-  const argmax = tf.tidy(() => {
-    const map = model.activations(images.slice(0, 1), [target.layer])[target.layer];
-    const channel = tf.gather(map, [target.filter], 3).reshape([-1]);
-    return tf.argMax(channel);
-  });
+  const first = images.slice(0, 1);
+  const map = usesEngine(engine)
+    ? (await engineActivations(engine, model, first, [target.layer]))[target.layer]
+    : tf.tidy(() => model.activations(first, [target.layer])[target.layer]);
+  first.dispose();
+  const argmax = tf.tidy(() => tf.argMax(tf.gather(map, [target.filter], 3).reshape([-1])));
+  map.dispose();
   const flat = (await argmax.data())[0];
   argmax.dispose();
   return { ...target, position: [Math.floor(flat / width), flat % width] };
+}
+
+/** The output a target reads: a layer's, or the pre-softmax logits (`LOGITS`). */
+export function targetLayer(target: ResolvedTarget): string {
+  return target.kind === 'class' ? LOGITS : target.layer;
+}
+
+/** The scalar objective of a target from its layer's output (see `targetLayer`), batch-summed. */
+export function objectiveOf(target: ResolvedTarget, output: tf.Tensor): tf.Scalar {
+  if (target.kind === 'class') return tf.sum(tf.gather(output, [target.index], 1));
+  const channel = tf.gather(output, [target.filter], output.rank - 1);
+  if (!target.position) return tf.mul(0.5, tf.sum(tf.square(channel)));
+  const [y, x] = target.position;
+  return tf.sum(tf.slice(channel, [0, y, x, 0], [-1, 1, 1, 1]));
 }
 
 /**
@@ -75,14 +103,39 @@ export function targetObjective(
   target: ResolvedTarget,
   options: ForwardOptions = {},
 ): tf.Scalar {
-  if (target.kind === 'class') {
-    return tf.sum(tf.gather(model.logits(images, options), [target.index], 1));
+  const output =
+    target.kind === 'class'
+      ? model.logits(images, options)
+      : model.activations(images, [target.layer], options)[target.layer];
+  return objectiveOf(target, output);
+}
+
+/**
+ * The seeds of a target's backward pass on an engine for a model-space batch: d objective / d
+ * output of its layer. A class or a position is a one-hot (no forward pass); the whole map is
+ * the channel's activations, which the engine computes first.
+ */
+export async function targetSeeds(
+  model: VisModel,
+  target: ResolvedTarget,
+  input: ArrayBatch,
+  engine: NetworkEngine,
+): Promise<Record<string, ArrayBatch>> {
+  const layer = targetLayer(target);
+  const batch = input.shape[0];
+  const output =
+    target.kind === 'class'
+      ? tf.zeros([batch, model.classes])
+      : target.position
+        ? tf.zeros([batch, ...(model.layer(layer).outputShape as number[])])
+        : fromArrayBatch((await engine.activations(input, [layer]))[layer]);
+  const seed = tf.tidy(() => tf.grad((o: tf.Tensor) => objectiveOf(target, o))(output));
+  output.dispose();
+  try {
+    return { [layer]: await toArrayBatch(seed) };
+  } finally {
+    seed.dispose();
   }
-  const output = model.activations(images, [target.layer], options)[target.layer];
-  const channel = tf.gather(output, [target.filter], output.rank - 1);
-  if (!target.position) return tf.mul(0.5, tf.sum(tf.square(channel)));
-  const [y, x] = target.position;
-  return tf.sum(tf.slice(channel, [0, y, x, 0], [-1, 1, 1, 1]));
 }
 
 /** True when `ancestor` is `layer` or feeds it (directly or not). */

@@ -4,14 +4,19 @@
  * (see relu-rules.ts); SmoothGrad averages gradients over noisy copies of the image (Smilkov et
  * al. 2017); Grad-CAM (grad-cam.ts) weighs a conv layer's maps by their mean gradient. Results
  * are raw values in the input's layout, with their range; attribution-image.ts draws them.
+ * With `options.engine` other than TF.js the backward pass is the engine's vector-Jacobian
+ * product from the target's seeds, chained through preprocessing to the [0, 1] image in TF.js.
  */
 import * as tf from '@tensorflow/tfjs';
+import { chainToImages, modelInputOf, usesEngine } from '../engines/engine-tensors.js';
+import type { NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import { minMax } from '../image/normalize.js';
 import type { VisModel } from '../models/vis-model.js';
 import {
   resolveTarget,
   targetObjective,
+  targetSeeds,
   type AttributionTarget,
   type ResolvedTarget,
 } from './attribution-target.js';
@@ -38,6 +43,8 @@ export interface AttributionOptions {
   seed?: number;
   /** Grad-CAM: the conv layer whose maps are weighed (default: the last Conv2D feeding the target). */
   camLayer?: string;
+  /** Runs the network (when it is not TF.js; default: TF.js on the active backend). */
+  engine?: NetworkEngine;
 }
 
 export interface Attribution {
@@ -69,27 +76,48 @@ export function projection(
   );
 }
 
+/**
+ * d objective / d images for a batch [n, h, w, c] under a rule: the engine's vector-Jacobian
+ * product when `engine` is not TF.js, else `projection` (one TF.js tape).
+ */
+export async function targetGradient(
+  model: VisModel,
+  images: tf.Tensor4D,
+  target: ResolvedTarget,
+  rule: BackwardRule,
+  engine?: NetworkEngine,
+): Promise<tf.Tensor4D> {
+  if (!usesEngine(engine)) return projection(model, images, target, rule);
+  const input = await modelInputOf(model, images);
+  const seeds = await targetSeeds(model, target, input, engine);
+  const { gradient } = await engine.vjp({ input, seeds, rule });
+  return chainToImages(model, images, gradient);
+}
+
 /** SmoothGrad: the mean of `rule` gradients over `samples` copies of the image plus Gaussian noise. */
-export function smoothGrad(
+export async function smoothGrad(
   model: VisModel,
   image: tf.Tensor4D,
   target: ResolvedTarget,
   options: AttributionOptions = {},
-): tf.Tensor4D {
+): Promise<tf.Tensor4D> {
   const samples = Math.max(1, Math.round(options.samples ?? 25));
   const sd = options.noise ?? 0.15;
-  const relu = reluFor(options.smoothRule ?? 'gradient');
-  const gradient = tf.grad((x) => targetObjective(model, x as tf.Tensor4D, target, { relu }));
+  const rule = options.smoothRule ?? 'gradient';
   const chunk = 8;
   let total: tf.Tensor4D = tf.zerosLike(image);
   for (let start = 0; start < samples; start += chunk) {
     const n = Math.min(chunk, samples - start);
-    const next = tf.tidy(() => {
+    const noisy = tf.tidy(() => {
       const batch = tf.tile(image, [n, 1, 1, 1]);
       const noise = tf.randomNormal(batch.shape, 0, 1, 'float32', (options.seed ?? 0) + start);
-      const noisy = sd > 0 ? tf.add(batch, tf.mul(noise, sd)) : batch;
-      return tf.add(total, tf.sum(gradient(noisy), 0, true)) as tf.Tensor4D;
+      return (sd > 0 ? tf.add(batch, tf.mul(noise, sd)) : batch) as tf.Tensor4D;
     });
+    const gradient = await targetGradient(model, noisy, target, rule, options.engine).finally(() =>
+      noisy.dispose(),
+    );
+    const next = tf.tidy(() => tf.add(total, tf.sum(gradient, 0, true)) as tf.Tensor4D);
+    gradient.dispose();
     total.dispose();
     total = next;
   }
@@ -119,15 +147,22 @@ export async function attribute(
   }
   const images = tf.expandDims(image, 0) as tf.Tensor4D;
   try {
-    const resolved = await resolveTarget(model, images, target);
+    const { engine } = options;
+    const resolved = await resolveTarget(model, images, target, engine);
     if (method === 'gradcam') {
-      const cam = await gradCam(model, images, resolved, options.camLayer);
+      const cam = await gradCam(model, images, resolved, options.camLayer, engine);
       return { method, target: resolved, ...cam, ...minMax(cam.values) };
     }
     const result =
       method === 'smoothgrad'
-        ? smoothGrad(model, images, resolved, options)
-        : projection(model, images, resolved, method === 'saliency' ? 'gradient' : method);
+        ? await smoothGrad(model, images, resolved, options)
+        : await targetGradient(
+            model,
+            images,
+            resolved,
+            method === 'saliency' ? 'gradient' : method,
+            engine,
+          );
     const values = (await result.data()) as Float32Array;
     result.dispose();
     const [, h, w, c] = images.shape;

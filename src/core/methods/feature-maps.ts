@@ -2,9 +2,12 @@
  * Feature maps: what each channel of some layers computes for one image. One forward pass
  * reads every requested layer; each chosen channel becomes a tile, normalized per channel
  * (each tile uses its full range) or per layer (tiles comparable within a layer), shown in
- * gray or through a colormap, with statistics (mean, min, max) per channel.
+ * gray or through a colormap, with statistics (mean, min, max) per channel. The forward pass
+ * runs on `options.engine` when it is not TF.js (ONNX Runtime in Node), else in TF.js.
  */
 import * as tf from '@tensorflow/tfjs';
+import { engineActivations, usesEngine } from '../engines/engine-tensors.js';
+import type { NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import { applyColormap, gray, viridis } from '../image/colormap.js';
 import { channelOf, minMax, normalizeMinMax } from '../image/normalize.js';
@@ -21,6 +24,8 @@ export interface FeatureMapOptions {
   colormap?: 'viridis' | 'gray';
   /** Also return each layer's whole activation array (all channels), as `raw`. */
   raw?: boolean;
+  /** Runs the forward pass (when it is not TF.js; default: TF.js on the active backend). */
+  engine?: NetworkEngine;
 }
 
 export interface ChannelMap {
@@ -92,7 +97,15 @@ export async function featureMaps(
       );
     }
   }
-  const activations = tf.tidy(() => model.activations(image.expandDims(0) as tf.Tensor4D, layers));
+  const images = tf.expandDims(image, 0) as tf.Tensor4D;
+  let activations: Record<string, tf.Tensor>;
+  try {
+    activations = usesEngine(options.engine)
+      ? await engineActivations(options.engine, model, images, layers)
+      : tf.tidy(() => model.activations(images, layers));
+  } finally {
+    images.dispose();
+  }
   const colormap = options.colormap === 'viridis' ? viridis : gray;
   const result: LayerMaps[] = [];
   try {
