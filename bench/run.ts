@@ -17,6 +17,9 @@
  *   filters finished per minute on the whole machine (worker pool, batch size picked by
  *   measurement), vs stock tfjs in one thread (timed on 2 steps of a batch, per item-step).
  *
+ * Every case is measured on both engines: `value` is TF.js (WASM), `onnx` is ONNX Runtime
+ * (onnxruntime-node, every core as intra-op threads; the same work through the engine seam).
+ *
  * With PyTorch importable (`apt-get install python3-torch`; /usr/bin/python3 is tried when the
  * first python3 lacks it), bench/pytorch_reference.py runs the same work and each result gets
  * a `pytorch` figure; cases it does not cover are left without one.
@@ -41,13 +44,47 @@ import { maximizeOnPool } from '../src/node/maximize-pool.js';
 import { defaultPoolSize, runPool, siblingScript } from '../src/node/worker-pool.js';
 import type { ScanTask } from './scan-worker.js';
 import { openModel } from '../src/node/open-model.js';
+import type { NetworkEngine } from '../src/core/engines/network-engine.js';
+import type { ObjectiveSpec } from '../src/core/objectives/objective-spec.js';
+import type { OptimizationSettings } from '../src/core/optimize/settings.js';
+import { machineCores } from '../src/node/engine.js';
+import { OnnxEngine } from '../src/node/onnx/onnx-engine.js';
 
 interface Result {
   case: string;
+  /** TF.js (WASM). */
   value: number;
   unit: string;
+  /** The ONNX Runtime engine. */
+  onnx?: number;
   stockTfjs?: number;
   pytorch?: number;
+}
+
+const onnxEngine = (model: VisModel) => OnnxEngine.create(model, { threads: machineCores() });
+
+/** ms of one input-gradient call of the ONNX engine: the mean of channel 0 of `layer`, one image. */
+async function onnxStepMs(model: VisModel, layer: string, size: number): Promise<number> {
+  const engine = await onnxEngine(model);
+  const shape = model.layer(layer).outputShape as number[];
+  const [h, w, c] = shape;
+  const seed = new Float32Array(h * w * c);
+  for (let i = 0; i < h * w; i++) seed[i * c] = 1 / (h * w);
+  const input = {
+    data: Float32Array.from({ length: size * size * 3 }, (_, i) => ((i * 7919) % 255) - 120),
+    shape: [1, size, size, 3],
+  };
+  const request = {
+    input,
+    seeds: { [layer]: { data: seed, shape: [1, ...shape] } },
+    rule: 'gradient' as const,
+  };
+  for (let i = 0; i < 2; i++) await engine.vjp(request);
+  const repeats = 5;
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await engine.vjp(request);
+  engine.dispose();
+  return (performance.now() - start) / repeats;
 }
 
 function stepTimer(model: VisModel, layer: string, size: number) {
@@ -79,8 +116,9 @@ async function gradientStepCase(name: string, layer: string, size: number): Prom
   const stock = time(2, 1);
   useFastGradients();
   clearGradientCache();
+  const onnx = await onnxStepMs(model, layer, size);
   model.dispose();
-  return { case: name, value: fast, unit: 'ms/step', stockTfjs: stock };
+  return { case: name, value: fast, unit: 'ms/step', onnx, stockTfjs: stock };
 }
 
 /** Steps per second of `maximize` (lucid preset) for one filter, fast and stock gradients. */
@@ -91,12 +129,13 @@ async function maximizeCase(
   steps: number,
   stockSteps: number,
 ): Promise<Result> {
-  const rate = async (count: number) => {
+  const rate = async (count: number, engine?: NetworkEngine) => {
     const settings = applyOverrides(getPreset('lucid').settings, { steps: count });
     let seconds = 0;
     for await (const frame of maximize(model, [channel(layer, 0)], settings, {
       seed: 1,
       frameEvery: 16, // as in a 512-step run
+      engine,
     })) {
       if (frame.result) seconds = frame.result.seconds;
     }
@@ -109,8 +148,12 @@ async function maximizeCase(
   const stock = await rate(stockSteps);
   useFastGradients();
   clearGradientCache();
+  const engine = await onnxEngine(model);
+  await rate(2, engine);
+  const onnx = await rate(steps * 2, engine);
+  engine.dispose();
   model.dispose();
-  return { case: name, value: fast, unit: 'steps/s', stockTfjs: stock };
+  return { case: name, value: fast, unit: 'steps/s', onnx, stockTfjs: stock };
 }
 
 const vgg16 = (size: number) =>
@@ -134,9 +177,22 @@ async function scanCase(name: string, size: number, batch: number): Promise<Resu
   const sub = model.subModel(['block5_pool']);
   const input = model.toModelInput(images);
   const stock = rate(() => sub.predict(input) as tf.Tensor, 2);
+  const onnx = await onnxScanRate(model, input);
   tf.dispose([images, input]);
   model.dispose();
-  return { case: name, value: ours, unit: 'images/s', stockTfjs: stock };
+  return { case: name, value: ours, unit: 'images/s', onnx, stockTfjs: stock };
+}
+
+/** images/s of the ONNX engine's forward pass to block5_pool, one process, every core. */
+async function onnxScanRate(model: VisModel, input: tf.Tensor4D): Promise<number> {
+  const engine = await onnxEngine(model);
+  const batch = { data: input.dataSync() as Float32Array, shape: [...input.shape] };
+  await engine.activations(batch, ['block5_pool']);
+  const repeats = 3;
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await engine.activations(batch, ['block5_pool']);
+  engine.dispose();
+  return (input.shape[0] * repeats) / ((performance.now() - start) / 1000);
 }
 
 /** images/s with one worker per core, each scanning its own batches (summed rates). */
@@ -164,6 +220,7 @@ async function layerCase(name: string, filters: number, steps: number): Promise<
     index,
   }));
   const model = vgg16(size);
+  const onnx = await onnxLayerRate(name, model, specs, settings, filters);
   const workers = defaultPoolSize();
   const { batch, measured } = await chooseBatchSize(
     model,
@@ -193,8 +250,44 @@ async function layerCase(name: string, filters: number, steps: number): Promise<
     case: name,
     value: filters / (result.seconds / 60),
     unit: 'filters/min',
+    onnx,
     stockTfjs: 60_000 / (stockMs * steps),
   };
+}
+
+/**
+ * filters/min on the ONNX engine as `filters --engine onnx --batch auto` runs it: one process
+ * whose ONNX Runtime uses every core, batches of the size measured fastest, one after another.
+ */
+async function onnxLayerRate(
+  name: string,
+  model: VisModel,
+  specs: ObjectiveSpec[],
+  settings: OptimizationSettings,
+  filters: number,
+): Promise<number> {
+  const engine = await onnxEngine(model);
+  const { batch, measured } = await chooseBatchSize(model, specs, settings, 32, engine);
+  engine.dispose();
+  process.stderr.write(
+    `${name} (onnx): batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')})\n`,
+  );
+  const result = await maximizeOnPool({
+    specs,
+    settings,
+    seed: 0,
+    history: 0,
+    workers: 1,
+    batchSize: batch,
+    workerData: {
+      model: { model: 'vgg16-notop', weights: 'none' },
+      backend: 'wasm',
+      size: 128,
+      engine: 'onnx',
+      threads: machineCores(),
+    },
+  });
+  return filters / (result.seconds / 60);
 }
 
 /** The first python3 that imports torch, or null. */
@@ -269,14 +362,31 @@ async function main(): Promise<void> {
     const figure = pytorch.get(result.case);
     if (figure !== undefined) result.pytorch = figure;
     if (json) continue;
-    const versus = (label: string, other?: number) =>
-      other === undefined
-        ? ''
-        : `  ${label} ${other.toFixed(2)} (${better(result.unit, result.value, other).toFixed(2)}x)`;
+    // Each engine's figure, with how many times better it is than each reference.
+    const line = (engine: string, value: number, references: [string, number | undefined][]) =>
+      `${result.case} [${engine}]: ${value.toFixed(2)} ${result.unit}` +
+      references
+        .filter(([, other]) => other !== undefined)
+        .map(
+          ([label, other]) =>
+            `  ${label} ${other!.toFixed(2)} (${better(result.unit, value, other!).toFixed(2)}x)`,
+        )
+        .join('') +
+      '\n';
     process.stdout.write(
-      `${result.case} [${backend}]: ${result.value.toFixed(2)} ${result.unit}` +
-        `${versus('stock tfjs', result.stockTfjs)}${versus('pytorch', result.pytorch)}\n`,
+      line(backend, result.value, [
+        ['stock tfjs', result.stockTfjs],
+        ['pytorch', result.pytorch],
+      ]),
     );
+    if (result.onnx !== undefined) {
+      process.stdout.write(
+        line('onnx', result.onnx, [
+          ['tfjs', result.value],
+          ['pytorch', result.pytorch],
+        ]),
+      );
+    }
   }
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

@@ -5,12 +5,16 @@
  */
 import type { Command } from 'commander';
 import { ConvscopeError } from '../core/errors.js';
+import type { NetworkEngine } from '../core/engines/network-engine.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { initBackend } from '../node/backend.js';
+import { checkEngineChoice, createEngine, parseThreads } from '../node/engine.js';
 import { openModel, type ModelOptions } from '../node/open-model.js';
 
 export interface GlobalOptions extends ModelOptions {
   backend: string;
+  engine: string;
+  threads?: string;
   seed?: string;
   json?: boolean;
   quiet?: boolean;
@@ -35,18 +39,36 @@ export function withModelOptions(command: Command): Command {
       'raw input range the model expects (default 0,1 for TF.js files)',
     )
     .option('--preprocess <mode>', 'caffe | torch | tf | none')
-    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option(
+      '--engine <name>',
+      'auto (ONNX Runtime when the model lowers to it, else TF.js) | onnx | tfjs',
+      'auto',
+    )
+    .option('--threads <n>', "ONNX Runtime's threads (default: every core)")
+    .option('--backend <name>', 'TF.js backend: wasm | cpu', 'wasm')
     .option('--seed <n>', 'random seed')
     .option('--json', 'machine-readable result on stdout')
     .option('--quiet', 'no progress output')
     .option('--verbose', 'show stack traces on errors');
 }
 
-/** Starts the backend and opens the model named by the options. */
-export async function setUp(options: GlobalOptions): Promise<{ model: VisModel; backend: string }> {
+/**
+ * Starts the backend, opens the model named by the options and picks the engine that runs it
+ * (`--engine`; `auto` notes a fallback to TF.js on stderr unless --quiet or --json).
+ */
+export async function setUp(
+  options: GlobalOptions,
+): Promise<{ model: VisModel; backend: string; engine: NetworkEngine }> {
+  const choice = checkEngineChoice(options.engine ?? 'auto');
+  const threads = parseThreads(options.threads);
   const backend = await initBackend(options.backend);
   const model = await openModel(options);
-  return { model, backend };
+  const quiet = options.quiet || options.json;
+  const engine = await createEngine(model, choice, {
+    threads,
+    note: (m) => (quiet ? undefined : process.stderr.write(`${m}\n`)),
+  });
+  return { model, backend, engine };
 }
 
 export function printJson(value: unknown): void {

@@ -5,6 +5,7 @@
  * per-op overhead and feeds XNNPACK larger GEMMs, until memory traffic takes over (VGG16,
  * block3_conv1, 128 px, this VM: 427 ms per item-step alone, 353 at 16, 365 at 32).
  */
+import type { NetworkEngine } from '../core/engines/network-engine.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
 import { maximize } from '../core/optimize/maximize.js';
@@ -23,6 +24,7 @@ export async function stepMs(
   model: VisModel,
   specs: ObjectiveSpec[],
   settings: OptimizationSettings,
+  engine?: NetworkEngine,
 ): Promise<number> {
   const marks: number[] = [];
   const run = maximize(
@@ -31,6 +33,7 @@ export async function stepMs(
     { ...settings, steps: 3 },
     {
       seed: 0,
+      engine,
       frameEvery: 1000, // no measurement frames in the timed steps
       yieldControl: async () => void marks.push(performance.now()),
     },
@@ -47,11 +50,12 @@ export async function chooseBatchSize(
   specs: ObjectiveSpec[],
   settings: OptimizationSettings,
   largest: number = BATCH_CANDIDATES[BATCH_CANDIDATES.length - 1],
+  engine?: NetworkEngine,
 ): Promise<BatchChoice> {
   const measured: BatchChoice['measured'] = [];
   for (const batch of BATCH_CANDIDATES) {
     if (batch > Math.min(largest, specs.length)) break;
-    const ms = (await stepMs(model, specs.slice(0, batch), settings)) / batch;
+    const ms = (await stepMs(model, specs.slice(0, batch), settings, engine)) / batch;
     measured.push({ batch, ms });
     // Past the best by a clear margin: larger batches will not come back.
     const best = Math.min(...measured.map((m) => m.ms));

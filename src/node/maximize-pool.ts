@@ -18,6 +18,9 @@ export interface MaximizeWorkerData {
   backend: string;
   /** Image size the workers render at (models that take any size are resized to it). */
   size: number;
+  /** The engine each worker runs the network on (default tfjs) and its threads. */
+  engine?: 'tfjs' | 'onnx';
+  threads?: number;
 }
 
 export interface MaximizeShard {

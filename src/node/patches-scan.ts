@@ -9,6 +9,7 @@
  * (a saved index is shape-checked first, patches-index-shape.ts: a damaged one is refused).
  * Files that fail to decode are skipped and listed, never fatal.
  */
+import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { ConvscopeError } from '../core/errors.js';
 import { TopKTracker } from '../core/methods/top-k.js';
 import type { VisModel } from '../core/models/vis-model.js';
@@ -57,6 +58,8 @@ export interface ScanOptions {
    * passes its own time to open the model plus a second (default 2 s).
    */
   workerStartSeconds?: number;
+  /** The engine that runs the network in this thread (absent: TF.js). */
+  engine?: NetworkEngine;
   /** How each worker opens the same model (required when `workers` > 1). */
   worker?: PatchesWorkerData;
   /** Stops the scan (and its workers); the index keeps what was finished. */
@@ -172,7 +175,8 @@ export async function scanPatches(
     }
     options.onProgress?.(done, files.length);
   };
-  const scanHere = async (shard: ShardPlan) => merge(shard, await scanShard(model, taskOf(shard)));
+  const scanHere = async (shard: ShardPlan) =>
+    merge(shard, await scanShard(model, taskOf(shard), options.engine));
   let workers = poolSize(options);
   try {
     if (options.workers === 'auto' && workers > 1) {

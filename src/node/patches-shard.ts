@@ -7,6 +7,7 @@
  * shards' lists in any order gives exactly the top-k of a scan of all files at once.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ArrayBatch, NetworkEngine } from '../core/engines/network-engine.js';
 import { TopKTracker, type TopEntry } from '../core/methods/top-k.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { loadImage, type Fit } from './images.js';
@@ -16,6 +17,9 @@ import type { ModelOptions } from './open-model.js';
 export interface PatchesWorkerData {
   model: ModelOptions;
   backend: string;
+  /** The engine each worker runs the network on (default tfjs) and its threads. */
+  engine?: 'tfjs' | 'onnx';
+  threads?: number;
 }
 
 /** Files [start, start + files.length) of the scan, for these layers and their k. */
@@ -38,7 +42,11 @@ export interface ShardResult {
  *
  * @example const { top } = await scanShard(model, { start: 0, files, layers, fit: 'cover' });
  */
-export async function scanShard(model: VisModel, shard: ShardTask): Promise<ShardResult> {
+export async function scanShard(
+  model: VisModel,
+  shard: ShardTask,
+  engine?: NetworkEngine,
+): Promise<ShardResult> {
   const decoded = await Promise.all(
     shard.files.map((file) => loadImage(file, model.input, shard.fit).catch((e: Error) => e)),
   );
@@ -53,16 +61,16 @@ export async function scanShard(model: VisModel, shard: ShardTask): Promise<Shar
     for (const { name } of shard.layers) top[name] = [];
     return { top, skipped };
   }
-  const { height, width, channels } = model.input;
-  const outputs = tf.tidy(() => {
-    const images = tf.stack(good.map((g) => tf.tensor3d(g.pixels, [height, width, channels])));
-    return model.activations(images as tf.Tensor4D, names, { inference: true });
-  });
-  try {
+  const outputs = await forwardPass(
+    model,
+    good.map((g) => g.pixels),
+    names,
+    engine,
+  );
+  {
     for (const { name, k } of shard.layers) {
-      const tensor = outputs[name];
-      const [, h, w, c] = tensor.shape as number[];
-      const values = await tensor.data();
+      const [, h, w, c] = outputs[name].shape;
+      const values = outputs[name].data;
       const tracker = new TopKTracker(c, k);
       for (const [j, { i }] of good.entries()) {
         tracker.addImage(
@@ -74,8 +82,38 @@ export async function scanShard(model: VisModel, shard: ShardTask): Promise<Shar
       }
       top[name] = tracker.lists;
     }
+  }
+  return { top, skipped };
+}
+
+/** The layers' outputs for decoded [0, 1] images, on the engine (TF.js when absent). */
+async function forwardPass(
+  model: VisModel,
+  pixels: Float32Array[],
+  names: string[],
+  engine?: NetworkEngine,
+): Promise<Record<string, ArrayBatch>> {
+  const { height, width, channels } = model.input;
+  const stack = () =>
+    tf.stack(pixels.map((p) => tf.tensor3d(p, [height, width, channels]))) as tf.Tensor4D;
+  if (engine && engine.name !== 'tfjs') {
+    const input = tf.tidy(() => model.toModelInput(stack()));
+    const data = (await input.data()) as Float32Array;
+    const shape = [...input.shape];
+    input.dispose();
+    return engine.activations({ data, shape }, names);
+  }
+  const outputs = tf.tidy(() => model.activations(stack(), names, { inference: true }));
+  try {
+    const result: Record<string, ArrayBatch> = {};
+    for (const name of names) {
+      result[name] = {
+        data: (await outputs[name].data()) as Float32Array,
+        shape: [...outputs[name].shape],
+      };
+    }
+    return result;
   } finally {
     tf.dispose(Object.values(outputs));
   }
-  return { top, skipped };
 }

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
+import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
@@ -42,6 +43,8 @@ export interface VisualizeRun {
   preset: string;
   seed: number;
   backend: string;
+  /** The engine that runs the network in this thread (absent: TF.js). */
+  engine?: NetworkEngine;
   tool: string;
   outDir: string;
   /** Keep every k-th step as a frame (0: no history). */
@@ -84,6 +87,9 @@ export interface Manifest {
   size: number;
   seed: number;
   backend: string;
+  /** `onnx` or `tfjs`, and its details (version, threads). */
+  engine: string;
+  engineDetails: string;
   seconds: number;
   aborted: boolean;
   /** Worker threads used; with more than one, shard s of the items used seed + s. */
@@ -133,12 +139,17 @@ function gridLayout(items: VisualizeItem[]): { rowLabels?: string[]; columns: nu
   return { columns: Math.min(items.length, items.length <= 10 ? items.length : 8) };
 }
 
+/** True when the run goes to worker threads (several workers, or batches cut smaller). */
+function pooled(run: VisualizeRun): boolean {
+  const workers = Math.min(run.workers ?? 1, run.items.length);
+  return workers > 1 || (run.batchSize !== undefined && run.batchSize < run.items.length);
+}
+
 /** Runs the optimization in this thread (one batch) or on a pool of workers. */
 async function optimize(run: VisualizeRun): Promise<MaximizeResult> {
   const specs = run.items.map((i) => i.spec);
   const workers = Math.min(run.workers ?? 1, specs.length);
-  const cut = run.batchSize !== undefined && run.batchSize < specs.length;
-  if (workers > 1 || cut) {
+  if (pooled(run)) {
     if (!run.workerData) throw new Error('visualize: a pool run needs workerData');
     return maximizeOnPool({
       specs,
@@ -157,6 +168,7 @@ async function optimize(run: VisualizeRun): Promise<MaximizeResult> {
     seed: run.seed,
     signal: run.signal,
     history: run.history ?? 0,
+    engine: run.engine,
     yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
   })) {
     run.onProgress?.(frame.step, frame.scores);
@@ -256,6 +268,10 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     size,
     seed: run.seed,
     backend: run.backend,
+    engine: run.engine?.name ?? 'tfjs',
+    engineDetails: pooled(run)
+      ? `${run.workerData?.engine ?? 'tfjs'} in ${run.workers} worker threads${run.workerData?.engine === 'onnx' ? `, ${run.workerData.threads ?? 1} ONNX Runtime threads each` : ''}`
+      : (run.engine?.description ?? 'tfjs'),
     seconds: round(done.seconds),
     aborted: done.aborted,
     workers: Math.max(1, Math.min(run.workers ?? 1, items.length)),

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
+import { classProbabilities } from '../../core/engines/engine-tensors.js';
 import { rgbaFromFloats } from '../../core/image/rgba.js';
 import { attributionImage } from '../../core/methods/attribution-image.js';
 import type { AttributionTarget } from '../../core/methods/attribution-target.js';
@@ -116,7 +117,7 @@ export function addAttributeCommand(program: Command): void {
       if (!(noise >= 0)) throw new ConvscopeError(`--noise must be >= 0, got '${options.noise}'`);
       const scaleWanted = positiveInt(options.scale, '--scale');
       const position = parsePosition(options.position);
-      const { model } = await setUp(options);
+      const { model, engine } = await setUp(options);
       const pixels = await loadImage(options.image, model.input, options.fit);
       const { height, width, channels } = model.input;
       const image = tf.tensor3d(pixels, [height, width, channels]);
@@ -126,10 +127,11 @@ export function addAttributeCommand(program: Command): void {
       } else if (options.class !== undefined) {
         target = { kind: 'class', index: model.classIndex(options.class) };
       } else {
-        const probabilities = model.predict(image.expandDims(0) as tf.Tensor4D);
+        const images = image.expandDims(0) as tf.Tensor4D;
+        const probabilities = await classProbabilities(model, images, engine);
         const best = probabilities.argMax(1);
         target = { kind: 'class', index: (await best.data())[0] };
-        tf.dispose([probabilities, best]);
+        tf.dispose([images, probabilities, best]);
       }
       const input = rgbaFromFloats(pixels, width, height, channels);
       const tiles = [{ image: input, label: 'input' }];
@@ -140,6 +142,7 @@ export function addAttributeCommand(program: Command): void {
           noise,
           seed: options.seed === undefined ? 0 : Number(options.seed),
           camLayer,
+          engine,
         });
         const label = result.camLayer ? `${method} (${result.camLayer})` : method;
         tiles.push({ image: attributionImage(result, input), label });
@@ -153,6 +156,7 @@ export function addAttributeCommand(program: Command): void {
           target: result.target,
           ...(result.camLayer ? { camLayer: result.camLayer } : {}),
           ...raw,
+          engine: engine.name,
         });
       }
       image.dispose();
@@ -169,6 +173,7 @@ export function addAttributeCommand(program: Command): void {
       });
       if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
       if (options.json) printJson(results.length === 1 ? results[0] : results);
+      engine.dispose();
       model.dispose();
     }),
   );

@@ -40,7 +40,7 @@ export function addClassesCommand(program: Command): void {
     .requiredOption('--class <spec>', 'classes: all, 0-9, 3,7 or names (comma-separated)');
   withMaximizeOptions(withModelOptions(command), 'classes-out', null).action(
     action(async (options: ClassesOptions) => {
-      const { model, backend } = await setUp(options);
+      const { model, backend, engine } = await setUp(options);
       // Gray models (the embedded one) give silhouettes with the mean-image prior; RGB
       // models (VGG) the Lucid look.
       options.preset ??= defaultPresetFor('classes', model.input.channels);
@@ -54,7 +54,7 @@ export function addClassesCommand(program: Command): void {
             stem: `class_${k}${label ? `_${classSlug(label)}` : ''}`,
           };
         });
-        await runMaximize(model, backend, list, options, true);
+        await runMaximize(model, backend, engine, list, options, true);
       } finally {
         model.dispose();
       }

@@ -45,7 +45,7 @@ export function addEvaluateCommand(program: Command): void {
       const batchSize = positiveInt(options.batch, '--batch')!;
       choice(options.fit, FITS, '--fit');
       pngOut(options.out);
-      const { model } = await setUp(options);
+      const { model, engine } = await setUp(options);
       const labels = model.labels ?? Array.from({ length: model.classes }, (_, i) => String(i));
       const images = await readLabeledImages(options.images, model.labels);
       if (images.length === 0) throw new ConvscopeError(`no labeled images in ${options.images}`);
@@ -57,7 +57,11 @@ export function addEvaluateCommand(program: Command): void {
       ];
       const bar = startProgress(images.length, 'images', options.quiet);
       const files = images.map((i) => i.file);
-      for await (const batch of classifyFiles(model, files, { batchSize, fit: options.fit })) {
+      for await (const batch of classifyFiles(model, files, {
+        batchSize,
+        fit: options.fit,
+        engine,
+      })) {
         for (const result of batch) {
           if (result.probabilities) {
             truth.push(labelOf.get(result.file)!);
@@ -67,6 +71,7 @@ export function addEvaluateCommand(program: Command): void {
         bar.update(truth.length + failed.length);
       }
       bar.stop();
+      engine.dispose();
       model.dispose();
       for (const f of failed) process.stderr.write(`convscope: skipped ${f.error}\n`);
       if (truth.length === 0) throw new ConvscopeError('no image could be decoded');
@@ -84,6 +89,7 @@ export function addEvaluateCommand(program: Command): void {
           ...result,
           skipped: failed,
           out: options.out,
+          engine: engine.name,
         });
         return;
       }

@@ -49,13 +49,13 @@ export function addFiltersCommand(program: Command): void {
     .option('--neuron', 'maximize the center unit instead of the channel mean');
   withMaximizeOptions(withModelOptions(command), 'filters-out').action(
     action(async (options: FiltersOptions) => {
-      const { model, backend } = await setUp(options);
+      const { model, backend, engine } = await setUp(options);
       try {
         const layers = options.layer
           ? options.layer.split(',').map((l) => model.layer(l.trim()).name)
           : lastConvOfEachBlock(model.layers);
         const list = items(model, layers, options.filters, Boolean(options.neuron));
-        await runMaximize(model, backend, list, options);
+        await runMaximize(model, backend, engine, list, options);
       } finally {
         model.dispose();
       }

@@ -64,7 +64,7 @@ export function addMapsCommand(program: Command): void {
       pngOut(options.out);
       const columnsWanted = positiveInt(options.columns, '--columns');
       const scale = positiveInt(options.scale, '--scale');
-      const { model } = await setUp(options);
+      const { model, engine } = await setUp(options);
       const layers = options.layer
         ? options.layer.split(',').map((n) => model.layer(n.trim()).name)
         : firstConvOfEachBlock(model.layers);
@@ -84,6 +84,7 @@ export function addMapsCommand(program: Command): void {
         normalize: options.normalize as 'channel' | 'layer',
         colormap: options.colormap as 'gray' | 'viridis',
         raw: options.raw !== undefined,
+        engine,
       });
       image.dispose();
       const rawFiles = new Map<string, string>();
@@ -133,8 +134,10 @@ export function addMapsCommand(program: Command): void {
             ...(rawFiles.has(m.name) ? { raw: rawFiles.get(m.name) } : {}),
           })),
           out: options.out,
+          engine: engine.name,
         });
       }
+      engine.dispose();
       model.dispose();
     }),
   );

@@ -13,6 +13,7 @@ import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import { writeBytesAtomic } from '../../node/atomic-write.js';
 import { expandImagePaths, type Fit } from '../../node/images.js';
 import { renderPatches } from '../../node/patches-render.js';
+import { OnnxEngine } from '../../node/onnx/onnx-engine.js';
 import { scanPatches } from '../../node/patches-scan.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { startProgress } from '../progress.js';
@@ -55,13 +56,17 @@ export function addPatchesCommand(program: Command): void {
       const k = positiveInt(options.top, '--top')!;
       const batch = positiveInt(options.batch, '--batch');
       choice(options.fit, FITS, '--fit');
-      const workers =
+      const requested =
         options.workers === 'auto'
           ? 'auto'
           : workerCount(options.workers, { quiet: options.quiet });
       const files = await expandImagePaths(options.images);
       const opening = performance.now();
-      const { model, backend } = await setUp(options);
+      const { model, backend, engine } = await setUp(options);
+      // ONNX Runtime already spreads one forward pass over every core: auto keeps one process;
+      // explicit workers share the threads.
+      const threads = engine instanceof OnnxEngine ? engine.threads : 1;
+      const workers = requested === 'auto' && engine.name === 'onnx' ? 1 : requested;
       // What a worker will pay again to start: its own backend and model, plus tfjs itself.
       const workerStartSeconds = (performance.now() - opening) / 1000 + 1;
       const layers = options.layer.split(',').map((n) => model.layer(n.trim()).name);
@@ -87,7 +92,13 @@ export function addPatchesCommand(program: Command): void {
         onProgress: (done) => bar.update(done),
         workers,
         workerStartSeconds,
-        worker: { model: { model: spec, weights, arch, inputRange, preprocess, env }, backend },
+        engine,
+        worker: {
+          model: { model: spec, weights, arch, inputRange, preprocess, env },
+          backend,
+          engine: engine.name,
+          threads: Math.max(1, Math.floor(threads / (typeof workers === 'number' ? workers : 1))),
+        },
         signal: stop.signal,
       })
         .catch((error: unknown) => {
@@ -106,7 +117,7 @@ export function addPatchesCommand(program: Command): void {
           scan.skippedNow > 0 ? `, skipped ${scan.skippedNow} that would not decode` : '';
         process.stderr.write(
           scan.scannedNow + scan.skippedNow > 0
-            ? `scanned ${scan.scannedNow} images${skipped} in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${scan.workers} ${scan.workers === 1 ? 'thread' : 'workers'})\n`
+            ? `scanned ${scan.scannedNow} images${skipped} in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${scan.workers === 1 ? 'one process' : `${scan.workers} workers`}, ${engine.description})\n`
             : `reused the saved scan in ${indexFile}\n`,
         );
         for (const s of index.skipped) process.stderr.write(`skipped ${s.file}: ${s.error}\n`);
@@ -129,6 +140,7 @@ export function addPatchesCommand(program: Command): void {
           seconds: scan.seconds,
           imagesPerSecond: scan.scannedNow > 0 ? rate : null,
           workers: scan.workers,
+          engine: engine.name,
           grid: rendered.grid,
           filters: rendered.filters,
         });

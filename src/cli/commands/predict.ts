@@ -25,6 +25,8 @@ interface Prediction {
   image: string;
   top?: { index: number; label: string | null; probability: number }[];
   error?: string;
+  /** The engine that ran the network (`--engine`). */
+  engine: string;
 }
 
 export function addPredictCommand(program: Command): void {
@@ -46,14 +48,18 @@ export function addPredictCommand(program: Command): void {
       choice(options.fit, FITS, '--fit');
       if (options.out !== undefined) pngOut(options.out);
       const files = await expandImagePaths(options.image);
-      const { model } = await setUp(options);
+      const { model, engine } = await setUp(options);
       const k = Math.min(top, model.classes);
       const results: Prediction[] = [];
-      for await (const batch of classifyFiles(model, files, { batchSize, fit: options.fit })) {
+      for await (const batch of classifyFiles(model, files, {
+        batchSize,
+        fit: options.fit,
+        engine,
+      })) {
         for (const { file, probabilities, error } of batch) {
           if (!probabilities) {
             process.stderr.write(`convscope: ${error}\n`);
-            results.push({ image: file, error });
+            results.push({ image: file, error, engine: engine.name });
             continue;
           }
           const ranked = Array.from(probabilities, (p, index) => ({ index, p }))
@@ -66,6 +72,7 @@ export function addPredictCommand(program: Command): void {
               label: model.labels?.[r.index] ?? null,
               probability: r.p,
             })),
+            engine: engine.name,
           });
         }
       }
@@ -86,6 +93,7 @@ export function addPredictCommand(program: Command): void {
           title: `${model.name}: top class per image`,
         });
       }
+      engine.dispose();
       model.dispose();
       if (options.json) printJson(results);
       else {

@@ -26,12 +26,17 @@ type Session = OrtModule.InferenceSession;
 
 let ortModule: Promise<Ort | string> | undefined;
 
-/** onnxruntime-node, or the reason it cannot be loaded on this machine. */
+/**
+ * onnxruntime-node, or the reason it cannot be loaded on this machine.
+ * `CONVSCOPE_ONNXRUNTIME_MODULE` names another module to load instead (tests use a missing one
+ * to check the fallback).
+ */
 export function loadOnnxRuntime(): Promise<Ort | string> {
-  ortModule ??= import('onnxruntime-node').then(
+  const name = process.env.CONVSCOPE_ONNXRUNTIME_MODULE ?? 'onnxruntime-node';
+  ortModule ??= (import(name) as Promise<Ort>).then(
     (m) => ((m as unknown as { default?: Ort }).default ?? m) as Ort,
     (error: unknown) =>
-      `onnxruntime-node cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+      `${name} cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
   );
   return ortModule;
 }
@@ -55,7 +60,8 @@ export class OnnxEngine implements NetworkEngine {
   private constructor(
     private readonly ort: Ort,
     private readonly graph: LoweringModel,
-    private readonly threads: number,
+    /** ONNX Runtime's intra-op threads. */
+    readonly threads: number,
   ) {
     this.description =
       `onnxruntime-node ${ort.env.versions?.node ?? ''}, ${threads} thread${threads === 1 ? '' : 's'}`.replace(
