@@ -256,8 +256,10 @@ async function layerCase(name: string, filters: number, steps: number): Promise<
 }
 
 /**
- * filters/min on the ONNX engine as `filters --engine onnx --batch auto` runs it: one process
- * whose ONNX Runtime uses every core, batches of the size measured fastest, one after another.
+ * filters/min on the ONNX engine as `filters --engine onnx --batch auto` runs it: one worker per
+ * core, each with one ONNX Runtime thread and its own TF.js image side, batches of the size
+ * measured fastest (on one thread, as a worker runs them). `CONVSCOPE_BENCH_ONNX_WORKERS=1`
+ * measures one worker with every core given to ONNX Runtime instead.
  */
 async function onnxLayerRate(
   name: string,
@@ -266,25 +268,34 @@ async function onnxLayerRate(
   settings: OptimizationSettings,
   filters: number,
 ): Promise<number> {
-  const engine = await onnxEngine(model);
-  const { batch, measured } = await chooseBatchSize(model, specs, settings, 32, engine);
+  const workers = Number(process.env.CONVSCOPE_BENCH_ONNX_WORKERS ?? defaultPoolSize());
+  const threads = Math.max(1, Math.floor(machineCores() / workers));
+  const engine = await OnnxEngine.create(model, { threads });
+  const perWorker = Math.ceil(filters / workers);
+  const { batch, measured } = await chooseBatchSize(
+    model,
+    specs,
+    settings,
+    Math.min(32, perWorker),
+    engine,
+  );
   engine.dispose();
   process.stderr.write(
-    `${name} (onnx): batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')})\n`,
+    `${name} (onnx): batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')}), ${workers} workers x ${threads} threads\n`,
   );
   const result = await maximizeOnPool({
     specs,
     settings,
     seed: 0,
     history: 0,
-    workers: 1,
+    workers,
     batchSize: batch,
     workerData: {
       model: { model: 'vgg16-notop', weights: 'none' },
       backend: 'wasm',
       size: 128,
       engine: 'onnx',
-      threads: machineCores(),
+      threads,
     },
   });
   return filters / (result.seconds / 60);

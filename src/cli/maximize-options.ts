@@ -14,8 +14,7 @@ import { resolveRun, targetLayers } from '../core/optimize/resolve-run.js';
 import { SETTING_OPTIONS, kebab } from '../core/optimize/setting-options.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { chooseBatchSize } from '../node/batch-size.js';
-import { sameEngineFor } from '../node/engine.js';
-import { OnnxEngine } from '../node/onnx/onnx-engine.js';
+import { engineThreads, sameEngineFor } from '../node/engine.js';
 import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
@@ -127,12 +126,13 @@ export async function runMaximize(
     throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
   // auto: one worker per core for runs of 4 items or more (a worker costs ~1 s to start);
   // results depend on the worker count (shard s uses seed + s), which the manifest records.
-  // With ONNX Runtime one process already uses every core (its own threads), so auto keeps
-  // one worker; explicit workers split the threads between them.
-  const native = engine.name === 'onnx';
+  // With ONNX Runtime the workers share its threads (threads / workers each): the image side
+  // of a step (Fourier image, transforms, their gradients) runs on TF.js in one thread per
+  // worker, so one worker per core beats one worker with every core given to ONNX Runtime
+  // (VGG16 block3_conv1, 128 px, batch 4: ~96 ms per item-step in one worker, see BENCHMARKS).
   const workers =
     options.workers === undefined || options.workers === 'auto'
-      ? items.length >= 4 && !native
+      ? items.length >= 4
         ? Math.min(defaultPoolSize(), items.length)
         : 1
       : workerCount(options.workers, { quiet: options.quiet });
@@ -150,7 +150,7 @@ export async function runMaximize(
   const resized = run.resized ? run.model : undefined;
   model = run.model;
   const runEngine = resized ? await sameEngineFor(model, engine) : engine;
-  const threads = engine instanceof OnnxEngine ? engine.threads : 1;
+  const threads = engineThreads(engine);
   const batchSize = await resolveBatch(options, model, items, settings, workers, runEngine);
   const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
   const controller = new AbortController();

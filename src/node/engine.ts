@@ -6,11 +6,17 @@
  * one-line note that says why, so no work is lost.
  */
 import os from 'node:os';
-import type { NetworkEngine } from '../core/engines/network-engine.js';
+import type {
+  ArrayBatch,
+  NetworkEngine,
+  VjpRequest,
+  VjpResult,
+} from '../core/engines/network-engine.js';
 import { TfjsEngine } from '../core/engines/tfjs-engine.js';
 import { ConvscopeError } from '../core/errors.js';
 import type { VisModel } from '../core/models/vis-model.js';
-import { OnnxEngine } from './onnx/onnx-engine.js';
+import { OnnxLoweringError } from './onnx/lower-graph.js';
+import { OnnxEngine, OnnxSessionError } from './onnx/onnx-engine.js';
 
 export const ENGINE_CHOICES = ['auto', 'tfjs', 'onnx'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
@@ -46,6 +52,67 @@ export function parseThreads(text: string | undefined): number {
 }
 
 /**
+ * `auto` on ONNX Runtime: if ONNX Runtime cannot build a session for some request (an op its
+ * build lacks, say), this engine says so once and answers that call and every later one on
+ * TF.js. Engine calls hold no state (the optimization's state lives in TF.js variables), so a
+ * run that falls back mid-way loses no work.
+ */
+export class AutoEngine implements NetworkEngine {
+  private current: NetworkEngine;
+
+  constructor(
+    private readonly onnx: OnnxEngine,
+    private readonly model: VisModel,
+    private readonly note: (message: string) => void,
+  ) {
+    this.current = onnx;
+  }
+
+  get name() {
+    return this.current.name;
+  }
+
+  get description() {
+    return this.current.description;
+  }
+
+  /** ONNX Runtime's threads (1 once on TF.js). */
+  get threads(): number {
+    return this.current === this.onnx ? this.onnx.threads : 1;
+  }
+
+  activations(input: ArrayBatch, layers: string[]): Promise<Record<string, ArrayBatch>> {
+    return this.guard(() => this.current.activations(input, layers));
+  }
+
+  vjp(request: VjpRequest): Promise<VjpResult> {
+    return this.guard(() => this.current.vjp(request));
+  }
+
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const fallible = error instanceof OnnxSessionError || error instanceof OnnxLoweringError;
+      if (this.current !== this.onnx || !fallible) throw error;
+      this.note(`note: continuing on TF.js: ${error.message}`);
+      this.onnx.dispose();
+      this.current = new TfjsEngine(this.model);
+      return call();
+    }
+  }
+
+  dispose(): void {
+    this.current.dispose();
+  }
+}
+
+/** ONNX Runtime's intra-op threads of an engine (1 for TF.js). */
+export function engineThreads(engine: NetworkEngine): number {
+  return engine instanceof OnnxEngine || engine instanceof AutoEngine ? engine.threads : 1;
+}
+
+/**
  * An engine of the same kind as `engine` for another model (e.g. the model resized to the
  * run's image size); TF.js stays TF.js.
  */
@@ -53,8 +120,11 @@ export async function sameEngineFor(
   model: VisModel,
   engine: NetworkEngine,
 ): Promise<NetworkEngine> {
-  if (engine instanceof OnnxEngine) return OnnxEngine.create(model, { threads: engine.threads });
-  return new TfjsEngine(model);
+  if (engine.name === 'tfjs') return new TfjsEngine(model);
+  const threads = engineThreads(engine);
+  return engine instanceof AutoEngine
+    ? createEngine(model, 'auto', { threads })
+    : OnnxEngine.create(model, { threads });
 }
 
 /** The engine for `model` under a choice (see the module comment). */
@@ -67,13 +137,12 @@ export async function createEngine(
   if (engine === 'tfjs') return new TfjsEngine(model);
   const threads = options.threads ?? machineCores();
   if (engine === 'onnx') return OnnxEngine.create(model, { threads });
+  const note = options.note ?? ((m: string) => process.stderr.write(`${m}\n`));
   try {
-    return await OnnxEngine.create(model, { threads });
+    return new AutoEngine(await OnnxEngine.create(model, { threads }), model, note);
   } catch (error) {
     if (!(error instanceof ConvscopeError)) throw error;
-    (options.note ?? ((m: string) => process.stderr.write(`${m}\n`)))(
-      `note: running on TF.js: ${error.message}`,
-    );
+    note(`note: running on TF.js: ${error.message}`);
     return new TfjsEngine(model);
   }
 }

@@ -13,7 +13,7 @@ import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import { writeBytesAtomic } from '../../node/atomic-write.js';
 import { expandImagePaths, type Fit } from '../../node/images.js';
 import { renderPatches } from '../../node/patches-render.js';
-import { OnnxEngine } from '../../node/onnx/onnx-engine.js';
+import { engineThreads } from '../../node/engine.js';
 import { scanPatches } from '../../node/patches-scan.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { startProgress } from '../progress.js';
@@ -65,7 +65,7 @@ export function addPatchesCommand(program: Command): void {
       const { model, backend, engine } = await setUp(options);
       // ONNX Runtime already spreads one forward pass over every core: auto keeps one process;
       // explicit workers share the threads.
-      const threads = engine instanceof OnnxEngine ? engine.threads : 1;
+      const threads = engineThreads(engine);
       const workers = requested === 'auto' && engine.name === 'onnx' ? 1 : requested;
       // What a worker will pay again to start: its own backend and model, plus tfjs itself.
       const workerStartSeconds = (performance.now() - opening) / 1000 + 1;

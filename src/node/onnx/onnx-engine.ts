@@ -41,6 +41,9 @@ export function loadOnnxRuntime(): Promise<Ort | string> {
   return ortModule;
 }
 
+/** ONNX Runtime could not build a session for a graph (auto engine selection falls back). */
+export class OnnxSessionError extends ConvscopeError {}
+
 export interface OnnxEngineOptions {
   /** Intra-op threads (default: the machine's cores). */
   threads: number;
@@ -106,7 +109,7 @@ export class OnnxEngine implements NetworkEngine {
             logSeverityLevel: 3,
           });
         } catch (error) {
-          throw new ConvscopeError(
+          throw new OnnxSessionError(
             `ONNX Runtime could not build the session (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
             'use --engine tfjs',
             { cause: error },
@@ -157,16 +160,31 @@ export class OnnxEngine implements NetworkEngine {
     }
     const read = await this.run(lowering, feeds);
     const gradient = read('gradient');
-    if (!Number.isFinite(sum(gradient.data))) {
-      throw new ConvscopeError(
-        'the ONNX engine computed a gradient that is not finite (NaN or infinity)',
-        'check the model weights and the input, or use --engine tfjs',
-      );
-    }
+    if (!Number.isFinite(sum(gradient.data))) throw await this.nonFinite(request.input);
     return {
       gradient,
       outputs: Object.fromEntries((request.outputs ?? []).map((l) => [l, read(`out:${l}`)])),
     };
+  }
+
+  /** The error for a gradient that is not finite, naming the first layer whose output is not. */
+  private async nonFinite(input: ArrayBatch): Promise<ConvscopeError> {
+    const hint = 'check the model weights and the input image, or lower the learning rate';
+    if (!Number.isFinite(sum(input.data))) {
+      return new ConvscopeError(
+        'the gradient is not finite: the input itself holds NaN or infinity',
+        hint,
+      );
+    }
+    const names = this.graph.layers.slice(1).map((l) => l.name);
+    const outputs = await this.activations(input, names);
+    const layer = names.find((n) => !Number.isFinite(sum(outputs[n].data)));
+    return new ConvscopeError(
+      layer
+        ? `the gradient is not finite: layer '${layer}' is the first whose output holds NaN or infinity`
+        : 'the gradient is not finite (NaN or infinity) in the backward pass, though every layer output is finite',
+      hint,
+    );
   }
 
   dispose(): void {
