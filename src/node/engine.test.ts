@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TfjsEngine } from '../core/engines/tfjs-engine.js';
+import type { TfjsEngine } from '../core/engines/tfjs-engine.js';
 import { VisModel } from '../core/models/vis-model.js';
 import { channel } from '../core/objectives/objective.js';
 import { maximize, type MaximizeResult } from '../core/optimize/maximize.js';
