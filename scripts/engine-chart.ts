@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const groupHeight = barHeight * ENGINES.length + 22;
   const left = 210;
   const width = 760;
-  const plot = width - left - 90;
+  const plot = width - left - 170;
   const top = 58;
   const height = top + rows.length * groupHeight + 20;
   const largest = Math.max(...rows.flatMap((r) => [speed(r, r.value), speed(r, r.onnx!), 1]));
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       const relative = e.key === 'pytorch' ? 1 : speed(row, value);
       const w = Math.max(1, (relative / largest) * plot);
       const y = y0 + i * barHeight;
-      const shown = `${value.toPrecision(3)} ${row.unit} (${relative.toFixed(2)}x)`;
+      const shown = `${value >= 100 ? Math.round(value).toLocaleString('en') : value.toPrecision(3)} ${row.unit} (${relative.toFixed(2)}x)`;
       parts.push(
         `<rect x="${left}" y="${y}" width="${w}" height="${barHeight - 3}" fill="${e.color}"/>`,
       );
