@@ -19,6 +19,7 @@ import { readNpy } from '../src/node/npy.js';
 import { openModel } from '../src/node/open-model.js';
 import type { Manifest } from '../src/node/visualize.js';
 import { cli } from './helpers/cli.js';
+import { relativeError } from './helpers/random.js';
 
 const IMAGE = path.resolve('samples/fashion-mnist/0000-ankle-boot.png');
 let dir: string;
@@ -30,18 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Largest absolute difference, relative to the reference's largest magnitude. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / scale;
-}
 
 /** Gray pixels of a PNG the CLI wrote (nearest-upscaled by `scale`), sampled back to `size`. */
 async function pngPixels(file: string, size: number): Promise<number[]> {

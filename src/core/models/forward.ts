@@ -143,7 +143,7 @@ function runLayer(node: LayerNode, inputs: tf.Tensor[], relu: ReluRule, fuse = f
 }
 
 /** Names of the layers that `wanted` depends on (including themselves). */
-function ancestors(graph: Map<string, LayerNode>, wanted: Iterable<string>): Set<string> {
+export function ancestors(graph: Map<string, LayerNode>, wanted: Iterable<string>): Set<string> {
   const needed = new Set<string>();
   const stack = [...wanted];
   while (stack.length > 0) {

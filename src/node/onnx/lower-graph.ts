@@ -8,7 +8,7 @@
  */
 import { ConvscopeError } from '../../core/errors.js';
 import type { EngineRule } from '../../core/engines/network-engine.js';
-import { LOGITS, type LogitsSource } from '../../core/models/forward.js';
+import { LOGITS, ancestors, type LogitsSource } from '../../core/models/forward.js';
 import type { LayerNode } from '../../core/models/layer-graph.js';
 import { layerWeights, type LayerOp } from '../../core/models/layer-ops.js';
 import { lowerBackward, activationBackward, type BackwardContext } from './lower-backward.js';
@@ -47,19 +47,6 @@ export interface LoweringModel {
 
 const INPUT = '@input';
 const rankOf = (node: LayerNode) => node.outputShape.length + 1;
-
-/** Names of the layers `wanted` depends on, themselves included. */
-function ancestors(byName: Map<string, LayerNode>, wanted: string[]): Set<string> {
-  const needed = new Set<string>();
-  const stack = [...wanted];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (needed.has(name)) continue;
-    needed.add(name);
-    stack.push(...byName.get(name)!.inputs);
-  }
-  return needed;
-}
 
 /** The first layer among `names` (and what they need) that cannot be lowered, or null. */
 export function firstUnsupported(
