@@ -63,6 +63,48 @@ describe('inverse real 2-D DFT', () => {
     });
   }
 
+  it('has the gradient of the direct DFT (it is linear: the image of each unit coefficient)', async () => {
+    for (const [h, w] of [
+      [5, 6],
+      [4, 7],
+    ]) {
+      const wf = halfWidth(w);
+      const re = tf.randomNormal([2, h, wf], 0, 1, 'float32', 3) as tf.Tensor3D;
+      const im = tf.randomNormal([2, h, wf], 0, 1, 'float32', 4) as tf.Tensor3D;
+      const dy = tf.randomNormal([2, h, w], 0, 1, 'float32', 5) as tf.Tensor3D;
+      const inverse = new InverseRfft2d(h, w);
+      const [gRe, gIm] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(inverse.apply(a as tf.Tensor3D, b as tf.Tensor3D), dy)),
+      )([re, im]);
+      const [gotRe, gotIm] = [
+        (await gRe.array()) as number[][][],
+        (await gIm.array()) as number[][][],
+      ];
+      const upstream = (await dy.array()) as number[][][];
+      const zero = () => Array.from({ length: h }, () => new Array<number>(wf).fill(0));
+      for (let n = 0; n < 2; n++) {
+        for (let ky = 0; ky < h; ky++) {
+          for (let kx = 0; kx < wf; kx++) {
+            for (const [part, got] of [
+              ['re', gotRe],
+              ['im', gotIm],
+            ] as const) {
+              const [ur, ui] = [zero(), zero()];
+              (part === 're' ? ur : ui)[ky][kx] = 1;
+              const basis = bruteIrfft2(ur, ui, h, w);
+              let want = 0;
+              for (let y = 0; y < h; y++)
+                for (let x = 0; x < w; x++) want += basis[y][x] * upstream[n][y][x];
+              expect(got[n][ky][kx]).toBeCloseTo(want, 5);
+            }
+          }
+        }
+      }
+      inverse.dispose();
+      tf.dispose([re, im, dy, gRe, gIm]);
+    }
+  });
+
   it('has the frequencies of numpy fftfreq/rfftfreq', () => {
     const f = spectrumFrequencies(4, 4); // fy: 0, .25, -.5, -.25; fx: 0, .25, .5
     expect(Array.from(f).map((v) => Number(v.toFixed(4)))).toEqual(
