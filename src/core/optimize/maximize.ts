@@ -287,7 +287,8 @@ export async function* maximize(
           (image, r) => model.toModelInput(view(image, r)),
           (image) => penalty(image, settings.penalties),
           rng,
-          flags ? { rule: 'redirected', redirect: flags } : { rule: 'gradient' },
+          // No image redirected: the plain rule's graph (fewer mask ops per ReLU).
+          flags?.some(Boolean) ? { rule: 'redirected', redirect: flags } : { rule: 'gradient' },
         );
         grads = result.grads;
         stepScores = result.scores;

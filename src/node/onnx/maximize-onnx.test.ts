@@ -36,10 +36,11 @@ async function run(
   objectives: Objective[],
   engine?: OnnxEngine,
   transforms?: TransformSpec[],
+  steps = 16,
 ): Promise<MaximizeResult> {
   const lucid = getPreset('lucid').settings;
   const settings = {
-    ...applyOverrides(lucid, { steps: 16 }),
+    ...applyOverrides(lucid, { steps }),
     transforms: transforms ?? lucid.transforms,
   };
   let result: MaximizeResult | undefined;
@@ -48,12 +49,18 @@ async function run(
   return result!;
 }
 
-function expectSameRun(onnx: MaximizeResult, tfjs: MaximizeResult): void {
-  expect(onnx.steps).toBe(16);
+/** Float differences (~1e-7 per call) grow over the steps: 1e-3 holds over 16. */
+function expectSameRun(
+  onnx: MaximizeResult,
+  tfjs: MaximizeResult,
+  steps = 16,
+  tolerance = 1e-3,
+): void {
+  expect(onnx.steps).toBe(steps);
   for (const key of ['initial', 'final', 'bestScores'] as const) {
-    expect(relativeError(onnx[key], tfjs[key]), key).toBeLessThan(1e-3);
+    expect(relativeError(onnx[key], tfjs[key]), key).toBeLessThan(tolerance);
   }
-  expect(relativeError(onnx.best.data, tfjs.best.data)).toBeLessThan(1e-3);
+  expect(relativeError(onnx.best.data, tfjs.best.data)).toBeLessThan(tolerance);
   // The run climbed: not two equal runs that did nothing.
   const total = (v: number[]) => v.reduce((a, b) => a + b, 0);
   expect(total(onnx.bestScores)).toBeGreaterThan(total(onnx.initial));
@@ -71,12 +78,13 @@ describe('maximize on the ONNX engine equals TF.js', () => {
     embedded?.dispose();
   });
 
+  // 24 steps: 16 with every ReLU redirected, then the plain rule (redirected only while dead).
   it('channels and a class logit of the embedded model', async () => {
     const objectives = [channel('block2_conv2', 0), channel('block3_conv2', 0), classLogit(8)];
     const before = tf.memory().numTensors;
-    const onnx = await run(embedded, objectives, engine);
+    const onnx = await run(embedded, objectives, engine, undefined, 24);
     expect(tf.memory().numTensors).toBe(before);
-    expectSameRun(onnx, await run(embedded, objectives));
+    expectSameRun(onnx, await run(embedded, objectives, undefined, undefined, 24), 24, 3e-3);
   });
 
   it('non-linear objectives (deepdream, diversity) of the embedded model', async () => {
