@@ -2,6 +2,15 @@
 export { ConvscopeError } from './errors.js';
 export { useFastGradients, useStockGradients, clearGradientCache } from './gradients/register.js';
 export { VisModel, type VisModelOptions } from './models/vis-model.js';
+export type {
+  NetworkEngine,
+  ArrayBatch,
+  EngineRule,
+  VjpRequest,
+  VjpResult,
+} from './engines/network-engine.js';
+export { TfjsEngine } from './engines/tfjs-engine.js';
+export { describeLayer, type LayerOp } from './models/layer-ops.js';
 export { LOGITS, type ForwardOptions, type ReluRule } from './models/forward.js';
 export { buildLayerGraph, type LayerNode } from './models/layer-graph.js';
 export { receptiveBox, type ReceptiveField, type AxisField } from './models/receptive-field.js';
