@@ -230,6 +230,8 @@ describe('--engine', () => {
       path.resolve('samples/fashion-mnist'),
       '--engine',
       'onnx',
+      '--out',
+      path.join(tmp, 'confusion.png'),
       '--json',
     );
     expect(evaluate.code, evaluate.stderr).toBe(0);
