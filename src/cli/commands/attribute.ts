@@ -127,6 +127,9 @@ export function addAttributeCommand(program: Command): void {
       } else if (options.class !== undefined) {
         target = { kind: 'class', index: model.classIndex(options.class) };
       } else {
+        model.requireClassifier(
+          'an attribution without --layer/--filter (it explains the top class)',
+        );
         const images = image.expandDims(0) as tf.Tensor4D;
         const probabilities = await classProbabilities(model, images, engine);
         const best = probabilities.argMax(1);

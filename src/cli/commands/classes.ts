@@ -41,6 +41,7 @@ export function addClassesCommand(program: Command): void {
   withMaximizeOptions(withModelOptions(command), 'classes-out', null).action(
     action(async (options: ClassesOptions) => {
       const { model, backend, engine } = await setUp(options);
+      model.requireClassifier('classes');
       // Gray models (the embedded one) give silhouettes with the mean-image prior; RGB
       // models (VGG) the Lucid look.
       options.preset ??= defaultPresetFor('classes', model.input.channels);

@@ -46,6 +46,7 @@ export function addEvaluateCommand(program: Command): void {
       choice(options.fit, FITS, '--fit');
       pngOut(options.out);
       const { model, engine } = await setUp(options);
+      model.requireClassifier('evaluate');
       const labels = model.labels ?? Array.from({ length: model.classes }, (_, i) => String(i));
       const images = await readLabeledImages(options.images, model.labels);
       if (images.length === 0) throw new ConvscopeError(`no labeled images in ${options.images}`);

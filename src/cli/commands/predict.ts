@@ -49,6 +49,7 @@ export function addPredictCommand(program: Command): void {
       if (options.out !== undefined) pngOut(options.out);
       const files = await expandImagePaths(options.image);
       const { model, engine } = await setUp(options);
+      model.requireClassifier('predict');
       const k = Math.min(top, model.classes);
       const results: Prediction[] = [];
       for await (const batch of classifyFiles(model, files, {

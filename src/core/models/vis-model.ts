@@ -106,6 +106,21 @@ export class VisModel {
     return this.layers[this.layers.length - 1].channels ?? 0;
   }
 
+  /** True when the model ends in class scores ([batch, classes]), not in a feature map. */
+  get hasClassifier(): boolean {
+    return this.layers[this.layers.length - 1].outputShape.length === 1;
+  }
+
+  /** Throws a one-line error when `what` needs classes and the model has none. */
+  requireClassifier(what: string): void {
+    if (this.hasClassifier) return;
+    const last = this.layers[this.layers.length - 1];
+    throw new ConvscopeError(
+      `${what} needs class scores, but ${this.name} has no classifier: its output '${last.name}' is a ${last.outputShape.join('x')} feature map`,
+      'use a model with its classifier (e.g. vgg16 rather than vgg16-notop), or look at units with filters, maps or attribute --layer L --filter K',
+    );
+  }
+
   /** Maps [0, 1] images to model input (preprocessing), checking their shape. */
   toModelInput(images: tf.Tensor4D): tf.Tensor4D {
     const [, h, w, c] = images.shape;
@@ -161,6 +176,7 @@ export class VisModel {
 
   /** The class index for a name or number (`tabby`, `281`). */
   classIndex(spec: string | number): number {
+    this.requireClassifier('a class target');
     const count = this.classes;
     const asNumber = typeof spec === 'number' ? spec : /^\d+$/.test(spec.trim()) ? Number(spec) : NaN;
     if (!Number.isNaN(asNumber)) {
