@@ -220,26 +220,16 @@ async function layerCase(name: string, filters: number, steps: number): Promise<
     index,
   }));
   const model = vgg16(size);
-  const onnx = await onnxLayerRate(name, model, specs, settings, filters);
-  const workers = defaultPoolSize();
-  const { batch, measured } = await chooseBatchSize(
+  const onnxWorkers = Number(process.env.CONVSCOPE_BENCH_ONNX_WORKERS ?? defaultPoolSize());
+  const onnx = await poolLayerRate(name, model, specs, settings, 'onnx', onnxWorkers);
+  const { rate, batch } = await poolLayerRate(
+    name,
     model,
     specs,
     settings,
-    Math.ceil(filters / workers),
+    'tfjs',
+    defaultPoolSize(),
   );
-  process.stderr.write(
-    `${name}: batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')}), ${workers} workers\n`,
-  );
-  const result = await maximizeOnPool({
-    specs,
-    settings,
-    seed: 0,
-    history: 0,
-    workers,
-    batchSize: batch,
-    workerData: { model: { model: 'vgg16-notop', weights: 'none' }, backend: 'wasm', size },
-  });
   // Stock tfjs, one thread, the batch size that suits it best among ours: per item-step.
   useStockGradients();
   const stockMs = (await stepMs(model, specs.slice(0, batch), settings)) / batch;
@@ -248,40 +238,34 @@ async function layerCase(name: string, filters: number, steps: number): Promise<
   model.dispose();
   return {
     case: name,
-    value: filters / (result.seconds / 60),
+    value: rate,
     unit: 'filters/min',
-    onnx,
+    onnx: onnx.rate,
     stockTfjs: 60_000 / (stockMs * steps),
   };
 }
 
 /**
- * filters/min on the ONNX engine as `filters --engine onnx --batch auto` runs it: one worker per
- * core, each with one ONNX Runtime thread and its own TF.js image side, batches of the size
- * measured fastest (on one thread, as a worker runs them). `CONVSCOPE_BENCH_ONNX_WORKERS=1`
- * measures one worker with every core given to ONNX Runtime instead.
+ * filters/min as `filters --engine E --batch auto` runs the case: one worker per core (each
+ * with its own TF.js image side and, on ONNX Runtime, its share of the threads), batches of
+ * the size measured fastest on one worker's thread. `CONVSCOPE_BENCH_ONNX_WORKERS=1` measures
+ * ONNX Runtime with every core in one worker instead.
  */
-async function onnxLayerRate(
+async function poolLayerRate(
   name: string,
   model: VisModel,
   specs: ObjectiveSpec[],
   settings: OptimizationSettings,
-  filters: number,
-): Promise<number> {
-  const workers = Number(process.env.CONVSCOPE_BENCH_ONNX_WORKERS ?? defaultPoolSize());
+  engineName: 'tfjs' | 'onnx',
+  workers: number,
+): Promise<{ rate: number; batch: number }> {
   const threads = Math.max(1, Math.floor(machineCores() / workers));
-  const engine = await OnnxEngine.create(model, { threads });
-  const perWorker = Math.ceil(filters / workers);
-  const { batch, measured } = await chooseBatchSize(
-    model,
-    specs,
-    settings,
-    Math.min(32, perWorker),
-    engine,
-  );
-  engine.dispose();
+  const engine = engineName === 'onnx' ? await OnnxEngine.create(model, { threads }) : undefined;
+  const largest = Math.ceil(specs.length / workers);
+  const { batch, measured } = await chooseBatchSize(model, specs, settings, largest, engine);
+  engine?.dispose();
   process.stderr.write(
-    `${name} (onnx): batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')}), ${workers} workers x ${threads} threads\n`,
+    `${name} (${engineName}): batch ${batch} (ms per item-step: ${measured.map((m) => `${m.batch}: ${m.ms.toFixed(0)}`).join(', ')}), ${workers} workers x ${threads} threads\n`,
   );
   const result = await maximizeOnPool({
     specs,
@@ -293,12 +277,12 @@ async function onnxLayerRate(
     workerData: {
       model: { model: 'vgg16-notop', weights: 'none' },
       backend: 'wasm',
-      size: 128,
-      engine: 'onnx',
+      size: model.input.height,
+      engine: engineName,
       threads,
     },
   });
-  return filters / (result.seconds / 60);
+  return { rate: specs.length / (result.seconds / 60), batch };
 }
 
 /** The first python3 that imports torch, or null. */

@@ -7,6 +7,7 @@
  * shards' lists in any order gives exactly the top-k of a scan of all files at once.
  */
 import * as tf from '@tensorflow/tfjs';
+import { modelInputOf, toArrayBatch, usesEngine } from '../core/engines/engine-tensors.js';
 import type { ArrayBatch, NetworkEngine } from '../core/engines/network-engine.js';
 import { TopKTracker, type TopEntry } from '../core/methods/top-k.js';
 import type { VisModel } from '../core/models/vis-model.js';
@@ -96,22 +97,18 @@ async function forwardPass(
   const { height, width, channels } = model.input;
   const stack = () =>
     tf.stack(pixels.map((p) => tf.tensor3d(p, [height, width, channels]))) as tf.Tensor4D;
-  if (engine && engine.name !== 'tfjs') {
-    const input = tf.tidy(() => model.toModelInput(stack()));
-    const data = (await input.data()) as Float32Array;
-    const shape = [...input.shape];
-    input.dispose();
-    return engine.activations({ data, shape }, names);
+  if (usesEngine(engine)) {
+    const images = stack();
+    try {
+      return await engine.activations(await modelInputOf(model, images), names);
+    } finally {
+      images.dispose();
+    }
   }
   const outputs = tf.tidy(() => model.activations(stack(), names, { inference: true }));
   try {
     const result: Record<string, ArrayBatch> = {};
-    for (const name of names) {
-      result[name] = {
-        data: (await outputs[name].data()) as Float32Array,
-        shape: [...outputs[name].shape],
-      };
-    }
+    for (const name of names) result[name] = await toArrayBatch(outputs[name]);
     return result;
   } finally {
     tf.dispose(Object.values(outputs));

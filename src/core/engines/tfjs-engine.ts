@@ -10,6 +10,7 @@ import type { ReluRule } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
 import { reluFor } from '../methods/relu-rules.js';
 import { redirectedRelu } from '../optimize/redirected-relu.js';
+import { fromArrayBatch, toArrayBatch } from './engine-tensors.js';
 import type {
   ArrayBatch,
   EngineRule,
@@ -23,12 +24,6 @@ export function reluOfRule(rule: EngineRule, redirect?: boolean[]): ReluRule {
   return rule === 'redirected' ? redirectedRelu(redirect) : reluFor(rule);
 }
 
-const toTensor = (batch: ArrayBatch) => tf.tensor(batch.data, batch.shape);
-
-async function toBatch(t: tf.Tensor): Promise<ArrayBatch> {
-  return { data: (await t.data()) as Float32Array, shape: [...t.shape] };
-}
-
 export class TfjsEngine implements NetworkEngine {
   readonly name = 'tfjs' as const;
   readonly description: string;
@@ -39,11 +34,13 @@ export class TfjsEngine implements NetworkEngine {
 
   async activations(input: ArrayBatch, layers: string[]): Promise<Record<string, ArrayBatch>> {
     const outputs = tf.tidy(() =>
-      this.model.forwardModelInput(toTensor(input) as tf.Tensor4D, layers, { inference: true }),
+      this.model.forwardModelInput(fromArrayBatch(input) as tf.Tensor4D, layers, {
+        inference: true,
+      }),
     );
     try {
       const result: Record<string, ArrayBatch> = {};
-      for (const name of layers) result[name] = await toBatch(outputs[name]);
+      for (const name of layers) result[name] = await toArrayBatch(outputs[name]);
       return result;
     } finally {
       Object.values(outputs).forEach((t) => t.dispose());
@@ -54,8 +51,8 @@ export class TfjsEngine implements NetworkEngine {
     const relu = reluOfRule(request.rule, request.redirect);
     const seedNames = Object.keys(request.seeds);
     const wanted = [...new Set([...seedNames, ...(request.outputs ?? [])])];
-    const x = toTensor(request.input) as tf.Tensor4D;
-    const seeds = seedNames.map((n) => toTensor(request.seeds[n]));
+    const x = fromArrayBatch(request.input) as tf.Tensor4D;
+    const seeds = seedNames.map((n) => fromArrayBatch(request.seeds[n]));
     const kept: Record<string, tf.Tensor> = {};
     const objective = (value: Record<string, tf.Tensor>) => {
       for (const name of request.outputs ?? []) kept[name] = tf.keep(value[name].clone());
@@ -87,8 +84,8 @@ export class TfjsEngine implements NetworkEngine {
         );
       }
       const outputs: Record<string, ArrayBatch> = {};
-      for (const [name, t] of Object.entries(kept)) outputs[name] = await toBatch(t);
-      const result = { gradient: await toBatch(gradient), outputs };
+      for (const [name, t] of Object.entries(kept)) outputs[name] = await toArrayBatch(t);
+      const result = { gradient: await toArrayBatch(gradient), outputs };
       gradient.dispose();
       return result;
     } finally {

@@ -12,6 +12,7 @@
  * objectives take two calls: activations, then the gradient from their seeds.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fromArrayBatch, modelInputOf, toArrayBatch } from '../engines/engine-tensors.js';
 import type { ArrayBatch, NetworkEngine } from '../engines/network-engine.js';
 import { LOGITS } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
@@ -43,12 +44,8 @@ export function recordingRng(rng: Rng): { rng: Rng; replay: () => Rng } {
   };
 }
 
-async function toArrays(t: tf.Tensor): Promise<ArrayBatch> {
-  return { data: (await t.data()) as Float32Array, shape: [...t.shape] };
-}
-
 const toTensors = (batches: Record<string, ArrayBatch>): Activations =>
-  Object.fromEntries(Object.entries(batches).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  Object.fromEntries(Object.entries(batches).map(([k, v]) => [k, fromArrayBatch(v)]));
 
 const disposeAll = (map: Record<string, tf.Tensor>) =>
   Object.values(map).forEach((t) => t.dispose());
@@ -95,24 +92,15 @@ export class EngineStep {
     );
     if (!activations) disposeAll(at);
     const result: Record<string, ArrayBatch> = {};
-    for (let i = 0; i < names.length; i++) result[names[i]] = await toArrays(grads[i]);
+    for (let i = 0; i < names.length; i++) result[names[i]] = await toArrayBatch(grads[i]);
     grads.forEach((g) => g.dispose());
     return result;
   }
 
-  /** Scores of model-space images (no transforms), one per image. */
-  async measure(modelInput: tf.Tensor4D): Promise<number[]> {
-    const outputs = toTensors(
-      await this.engine.activations(await toArrays(modelInput), this.layers),
-    );
-    try {
-      const scores = tf.tidy(() => this.score(this.objectives, outputs));
-      const values = Array.from(await scores.data());
-      scores.dispose();
-      return values;
-    } finally {
-      disposeAll(outputs);
-    }
+  /** Scores of images in [0, 1] (no transforms), one per image. */
+  async measure(images: tf.Tensor4D): Promise<number[]> {
+    const input = await modelInputOf(this.model, images);
+    return this.scoresOf(await this.engine.activations(input, this.layers));
   }
 
   /**
@@ -129,7 +117,7 @@ export class EngineStep {
   ): Promise<EngineStepResult> {
     const recorder = recordingRng(rng);
     const seen = tf.tidy(() => view(image(), recorder.rng));
-    const input = await toArrays(seen);
+    const input = await toArrayBatch(seen);
     seen.dispose();
     const batch = input.shape[0];
     const linear = this.objectives.every((o) => o.linear);

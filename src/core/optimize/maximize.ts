@@ -10,6 +10,7 @@
  * step rule; Yosinski's post-step image operations; projection to the valid range.
  */
 import * as tf from '@tensorflow/tfjs';
+import { usesEngine } from '../engines/engine-tensors.js';
 import type { NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import type { VisModel } from '../models/vis-model.js';
@@ -181,19 +182,11 @@ export async function* maximize(
   const rule = createStepRule(effectiveStepRule(settings, Math.min(height, width)), batch);
   const display = (images: tf.Tensor4D) =>
     settings.display === 'standardize' ? standardize(images) : images;
-  const engineStep =
-    options.engine && options.engine.name !== 'tfjs'
-      ? new EngineStep(options.engine, model, objectives, layers, itemScores)
-      : null;
+  const engineStep = usesEngine(options.engine)
+    ? new EngineStep(options.engine, model, objectives, layers, itemScores)
+    : null;
   const measure = async (images: tf.Tensor4D): Promise<number[]> => {
-    if (engineStep) {
-      const input = tf.tidy(() => model.toModelInput(images));
-      try {
-        return await engineStep.measure(input);
-      } finally {
-        input.dispose();
-      }
-    }
+    if (engineStep) return engineStep.measure(images);
     const scores = tf.tidy(() => itemScores(objectives, model.activations(images, layers)));
     const values = Array.from(await scores.data());
     scores.dispose();

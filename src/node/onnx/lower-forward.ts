@@ -72,16 +72,11 @@ export function depthwiseToOihw(w: WeightArray): { values: Float32Array; dims: n
   return { values: out, dims: [c * m, 1, kh, kw] };
 }
 
-const SELU = { alpha: 1.6732632423543772, scale: 1.0507009873554805 };
-export { SELU };
+/** SELU's constants (Klambauer et al. 2017), as tfjs uses them. */
+export const SELU = { alpha: 1.6732632423543772, scale: 1.0507009873554805 };
 
 /** The activation's forward nodes. */
-export function lowerActivation(
-  b: OnnxGraphBuilder,
-  activation: ActivationOp,
-  z: string,
-  rank: number,
-): string {
+export function lowerActivation(b: OnnxGraphBuilder, activation: ActivationOp, z: string): string {
   switch (activation.kind) {
     case 'linear':
       return z;
@@ -110,7 +105,6 @@ export function lowerActivation(
     case 'swish':
       return b.op('Mul', [z, b.op('Sigmoid', [z])]);
   }
-  void rank;
   throw new Error(`unhandled activation ${(activation as ActivationOp).kind}`);
 }
 
@@ -160,7 +154,7 @@ function lowerConv(ctx: ForwardContext, op: Extract<LayerOp, { op: 'conv' }>): L
     const biasName = bias ? [b.floats('B', bias.values, [bias.values.length])] : [];
     const z = b.op('Conv', [x, pw, ...biasName]);
     return {
-      out: lowerActivation(b, op.activation, z, 4),
+      out: lowerActivation(b, op.activation, z),
       pre: z,
       inputs,
       shape,
@@ -173,7 +167,7 @@ function lowerConv(ctx: ForwardContext, op: Extract<LayerOp, { op: 'conv' }>): L
   const biasName = bias ? [b.floats('B', bias.values, [bias.values.length])] : [];
   const z = b.op('Conv', [x, mainName, ...biasName], { ...attrs, group });
   return {
-    out: lowerActivation(b, op.activation, z, 4),
+    out: lowerActivation(b, op.activation, z),
     pre: z,
     inputs,
     shape,
@@ -239,7 +233,7 @@ export function lowerForward(ctx: ForwardContext): LoweredLayer {
       ]);
       return {
         ...base,
-        out: lowerActivation(b, op.activation, z, 2),
+        out: lowerActivation(b, op.activation, z),
         pre: z,
         onnxWeights: { kernel: { values: kernel.values, dims: kernel.shape } },
       };
@@ -263,7 +257,7 @@ export function lowerForward(ctx: ForwardContext): LoweredLayer {
     case 'batchNorm':
       return lowerBatchNorm(ctx, op);
     case 'activation':
-      return { ...base, out: lowerActivation(b, op.activation, x, shape.length + 1), pre: x };
+      return { ...base, out: lowerActivation(b, op.activation, x), pre: x };
     case 'add':
       return { ...base, out: inputs.length === 1 ? x : b.op('Sum', inputs) };
     case 'multiply':

@@ -66,11 +66,8 @@ export class OnnxEngine implements NetworkEngine {
     /** ONNX Runtime's intra-op threads. */
     readonly threads: number,
   ) {
-    this.description =
-      `onnxruntime-node ${ort.env.versions?.node ?? ''}, ${threads} thread${threads === 1 ? '' : 's'}`.replace(
-        '  ',
-        ' ',
-      );
+    const version = ort.env.versions?.node;
+    this.description = `onnxruntime-node${version ? ` ${version}` : ''}, ${threads} thread${threads === 1 ? '' : 's'}`;
   }
 
   /**
