@@ -24,7 +24,8 @@ export {
 export { buildVgg, VGG_BLOCKS, type VggOptions } from './models/architectures/vgg.js';
 export { tensorToRgba, rgbaFromFloats, cropRgba, type RgbaImage } from './image/rgba.js';
 export { normalizeMinMax, normalizeSigned, minMax } from './image/normalize.js';
-export { viridis, applyColormap, heatOverlay, type Colormap } from './image/colormap.js';
+export { viridis, diverging, jet, applyColormap, type Colormap } from './image/colormap.js';
+export { heatOverlay, grayCopy } from './image/heat-overlay.js';
 export { filterWeights, type FilterWeights, type FilterWeightsOptions } from './methods/weights.js';
 export { featureMaps, firstConvOfEachBlock, type LayerMaps } from './methods/feature-maps.js';
 export {

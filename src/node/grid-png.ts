@@ -2,16 +2,22 @@
  * Labeled image grids as PNG files: the figure every convscope method writes (kernels, feature
  * maps, patches, attributions). Tiles are upscaled with nearest neighbour so single units stay
  * visible, laid out in rows with a gap, a caption under each tile, optional row labels on the
- * left and a title on top. Pixels are placed in JavaScript (exact, testable); only the text is
- * drawn by sharp from SVG. Files are written atomically (temp file + rename), parents created.
+ * left and a title on top; optionally a colour bar under each tile or one for the figure, an
+ * image beside the grid (the input of a feature-map figure, with its name) and notes under it.
+ * Pixels are placed in JavaScript (exact, testable); only the text is drawn by sharp from SVG.
+ * Files are written atomically (temp file + rename), parents created.
  */
 import sharp from 'sharp';
 import { upscale, viewScale, type RgbaImage } from '../core/image/rgba.js';
 import { writeBytesAtomic } from './atomic-write.js';
+import { colorbarHeight, paintColorbar, type Colorbar } from './colorbar.js';
+import { escapeXml, fitText, textWidth } from './svg-text.js';
 
 export interface GridTile {
   image: RgbaImage;
   label?: string;
+  /** A colour bar under the caption (its width is the tile's). */
+  colorbar?: Colorbar;
 }
 
 export interface GridOptions {
@@ -22,10 +28,16 @@ export interface GridOptions {
   /** Pixels between tiles and around the grid (default 4). */
   gap?: number;
   title?: string;
-  /** One label per row, drawn left of the row. */
+  /** One label per row, drawn left of the row; `\n` starts another line. */
   rowLabels?: string[];
   /** CSS hex color, `#rgb` or `#rrggbb` (default white). */
   background?: string;
+  /** An image left of the grid (upscaled by its own `scale`, default the tiles'), named under it. */
+  aside?: { image: RgbaImage; label?: string; scale?: number };
+  /** One colour bar for the whole figure, under the grid. */
+  colorbar?: Colorbar;
+  /** Lines of text under everything else (what a reader must know: dead units, clipping). */
+  notes?: string[];
 }
 
 /** Smallest size a tile is shown at by default, so 28 px tiles and their captions stay legible. */
@@ -35,6 +47,9 @@ const LABEL_HEIGHT = 16;
 const TITLE_FONT = 14;
 const TITLE_HEIGHT = 24;
 const ROW_FONT = 12;
+const NOTE_FONT = 11;
+const NOTE_HEIGHT = 15;
+const FIGURE_BAR_WIDTH = 240;
 
 function parseColor(color: string): [number, number, number] {
   const hex = color.replace(/^#/, '');
@@ -43,20 +58,28 @@ function parseColor(color: string): [number, number, number] {
   return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16)) as [number, number, number];
 }
 
-/** Text made safe for SVG content and attributes. */
-export const escapeXml = (text: string): string =>
-  text.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
+export { escapeXml, upscale, viewScale };
 
-/** `text` cut (with an ellipsis) to fit `width` px at `font` px sans-serif (0.6 em a character). */
-function fit(text: string, width: number, font: number): string {
-  const max = Math.max(1, Math.floor(width / (font * 0.6)));
-  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
+/** Draws `image` (alpha blended over `background`) into an RGB canvas at (x0, y0). */
+function blit(
+  canvas: Buffer,
+  width: number,
+  image: RgbaImage,
+  x0: number,
+  y0: number,
+  background: readonly number[],
+): void {
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const s = (y * image.width + x) * 4;
+      const d = ((y0 + y) * width + x0 + x) * 3;
+      const alpha = image.data[s + 3] / 255;
+      for (let k = 0; k < 3; k++) {
+        canvas[d + k] = Math.round(image.data[s + k] * alpha + background[k] * (1 - alpha));
+      }
+    }
+  }
 }
-
-export { upscale, viewScale };
 
 /** PNG bytes of an RGBA image, upscaled by `scale` (nearest neighbour, default 1). */
 export async function encodePng(image: RgbaImage, scale = 1): Promise<Buffer> {
@@ -67,6 +90,9 @@ export async function encodePng(image: RgbaImage, scale = 1): Promise<Buffer> {
     .png()
     .toBuffer();
 }
+
+const text = (x: number, y: number, font: number, content: string, extra = ''): string =>
+  `<text x="${x}" y="${y}" font-size="${font}"${extra}>${escapeXml(content)}</text>`;
 
 /** PNG bytes of the grid (see `writeGridPng`). */
 export async function renderGridPng(tiles: GridTile[], options: GridOptions = {}): Promise<Buffer> {
@@ -81,53 +107,89 @@ export async function renderGridPng(tiles: GridTile[], options: GridOptions = {}
   const scale = Math.max(1, Math.round(options.scale ?? Math.ceil(MIN_TILE_PX / largest)));
   const gap = Math.max(0, Math.round(options.gap ?? 4));
   const labelHeight = tiles.some((t) => t.label) ? LABEL_HEIGHT : 0;
+  const tileBars = tiles.filter((t) => t.colorbar).map((t) => colorbarHeight(t.colorbar!) + 2);
+  const barHeight = Math.max(0, ...tileBars);
   const cellWidth = Math.max(1, ...tiles.map((t) => t.image.width * scale));
   const cellHeight = Math.max(1, ...tiles.map((t) => t.image.height * scale));
-  const longestRow = Math.max(0, ...(options.rowLabels ?? []).map((l) => l.length));
-  const left = options.rowLabels ? Math.min(240, Math.ceil(longestRow * ROW_FONT * 0.6) + 8) : 0;
+  const rowHeight = cellHeight + labelHeight + barHeight;
+  const rowLines = (options.rowLabels ?? []).flatMap((l) => l.split('\n'));
+  const longestRow = Math.max(0, ...rowLines.map((l) => textWidth(l, ROW_FONT)));
+  const aside = options.aside && {
+    ...options.aside,
+    image: upscale(options.aside.image, Math.max(1, Math.round(options.aside.scale ?? scale))),
+  };
+  const asideWidth = aside
+    ? Math.min(Math.max(aside.image.width, textWidth(aside.label ?? '', LABEL_FONT)), 320) + 2 * gap
+    : 0;
+  const left = asideWidth + (options.rowLabels ? Math.min(240, longestRow + 8) : 0);
   const top = options.title ? TITLE_HEIGHT : 0;
-  const titleWidth = options.title ? Math.ceil(options.title.length * TITLE_FONT * 0.62) + 8 : 0;
-  const width = Math.max(left + columns * cellWidth + (columns + 1) * gap, titleWidth);
-  const height = top + rows * (cellHeight + labelHeight) + (rows + 1) * gap;
+  const gridWidth = columns * cellWidth + (columns + 1) * gap;
+  const gridHeight = rows * rowHeight + (rows + 1) * gap;
+  const asideHeight = aside ? aside.image.height + (aside.label ? LABEL_HEIGHT : 0) + 2 * gap : 0;
+  const bodyHeight = Math.max(gridHeight, asideHeight);
+  const figureBar = options.colorbar;
+  const figureBarWidth = Math.min(FIGURE_BAR_WIDTH, Math.max(120, gridWidth - 2 * gap));
+  const figureBarHeight = figureBar ? colorbarHeight(figureBar) + 6 : 0;
+  const notes = options.notes ?? [];
+  const width = Math.max(
+    left + gridWidth,
+    options.title ? textWidth(options.title, TITLE_FONT * 1.04) + 8 : 0,
+    figureBar ? left + gap + figureBarWidth + gap : 0,
+    figureBar?.caption ? left + gap + textWidth(figureBar.caption, LABEL_FONT) + gap : 0,
+    ...notes.map((n) => textWidth(n, NOTE_FONT) + 2 * gap + 4),
+  );
+  const height =
+    top + bodyHeight + figureBarHeight + notes.length * NOTE_HEIGHT + (notes.length ? gap : 0);
   const background = parseColor(options.background ?? '#ffffff');
   const canvas = Buffer.alloc(width * height * 3);
   for (let p = 0; p < width * height; p++) canvas.set(background, p * 3);
 
   const texts: string[] = [];
   const ink = background.reduce((a, b) => a + b, 0) > 384 ? '#222' : '#eee';
+  if (aside) {
+    blit(canvas, width, aside.image, gap, top + gap, background);
+    if (aside.label) {
+      const label = fitText(aside.label, asideWidth - gap, LABEL_FONT);
+      const y = top + gap + aside.image.height + LABEL_FONT + 1;
+      texts.push(text(gap + aside.image.width / 2, y, LABEL_FONT, label, ' text-anchor="middle"'));
+    }
+  }
   for (const [i, tile] of tiles.entries()) {
     const big = upscale(tile.image, scale);
     const cellX = left + gap + (i % columns) * (cellWidth + gap);
-    const cellY = top + gap + Math.floor(i / columns) * (cellHeight + labelHeight + gap);
+    const cellY = top + gap + Math.floor(i / columns) * (rowHeight + gap);
     const x0 = cellX + Math.floor((cellWidth - big.width) / 2);
-    const y0 = cellY + Math.floor((cellHeight - big.height) / 2);
-    for (let y = 0; y < big.height; y++) {
-      for (let x = 0; x < big.width; x++) {
-        const s = (y * big.width + x) * 4;
-        const d = ((y0 + y) * width + x0 + x) * 3;
-        const alpha = big.data[s + 3] / 255;
-        for (let k = 0; k < 3; k++) {
-          canvas[d + k] = Math.round(big.data[s + k] * alpha + background[k] * (1 - alpha));
-        }
-      }
-    }
+    blit(canvas, width, big, x0, cellY + Math.floor((cellHeight - big.height) / 2), background);
     if (tile.label) {
-      const text = escapeXml(fit(tile.label, cellWidth + gap, LABEL_FONT));
-      texts.push(
-        `<text x="${cellX + cellWidth / 2}" y="${cellY + cellHeight + LABEL_FONT + 1}" text-anchor="middle" font-size="${LABEL_FONT}">${text}</text>`,
-      );
+      const label = fitText(tile.label, cellWidth + gap, LABEL_FONT);
+      const y = cellY + cellHeight + LABEL_FONT + 1;
+      texts.push(text(cellX + cellWidth / 2, y, LABEL_FONT, label, ' text-anchor="middle"'));
+    }
+    if (tile.colorbar) {
+      const y = cellY + cellHeight + labelHeight + 2;
+      texts.push(...paintColorbar(canvas, width, x0, y, big.width, tile.colorbar));
     }
   }
   for (const [r, label] of (options.rowLabels ?? []).entries()) {
-    const y = top + gap + r * (cellHeight + labelHeight + gap) + cellHeight / 2 + ROW_FONT / 2 - 1;
-    texts.push(
-      `<text x="${left - 4}" y="${y}" text-anchor="end" font-size="${ROW_FONT}">${escapeXml(fit(label, left - 6, ROW_FONT))}</text>`,
-    );
+    const lines = label.split('\n');
+    const middle = top + gap + r * (rowHeight + gap) + cellHeight / 2 + ROW_FONT / 2 - 1;
+    for (const [j, line] of lines.entries()) {
+      const y = middle + (j - (lines.length - 1) / 2) * (ROW_FONT + 3);
+      const content = fitText(line, left - asideWidth - 6, ROW_FONT);
+      texts.push(text(left - 4, y, ROW_FONT, content, ' text-anchor="end"'));
+    }
   }
   if (options.title) {
-    texts.push(
-      `<text x="${gap + 2}" y="${TITLE_FONT + 4}" font-size="${TITLE_FONT}" font-weight="bold">${escapeXml(fit(options.title, width - gap, TITLE_FONT))}</text>`,
-    );
+    const title = fitText(options.title, width - gap, TITLE_FONT);
+    texts.push(text(gap + 2, TITLE_FONT + 4, TITLE_FONT, title, ' font-weight="bold"'));
+  }
+  if (figureBar) {
+    const y = top + bodyHeight + 2;
+    texts.push(...paintColorbar(canvas, width, left + gap, y, figureBarWidth, figureBar));
+  }
+  for (const [n, note] of notes.entries()) {
+    const y = top + bodyHeight + figureBarHeight + (n + 1) * NOTE_HEIGHT - 3;
+    texts.push(text(gap + 2, y, NOTE_FONT, note));
   }
   let image = sharp(canvas, { raw: { width, height, channels: 3 } });
   if (texts.length > 0) {

@@ -1,8 +1,10 @@
 /**
- * Colormaps for magnitude maps (feature maps, saliency, Grad-CAM): a value in [0, 1] becomes a
- * color. `viridis` interpolates linearly between nine samples of matplotlib's viridis
- * (perceptually uniform, readable in gray and by most color-blind readers). `heatOverlay`
- * blends a colormapped heat map over an image, the usual way to show Grad-CAM.
+ * Colormaps: a value in [0, 1] becomes a color. `viridis` (magnitudes: feature maps, saliency)
+ * interpolates linearly between nine samples of matplotlib's viridis (perceptually uniform,
+ * readable in gray and by most color-blind readers); `diverging` (signed values such as
+ * weights, 0.5 = zero) is ColorBrewer's 11-class RdBu reversed: blue below zero, near-white at
+ * zero, red above; `jet` is matplotlib's piecewise-linear jet, the map of the Grad-CAM paper's
+ * heat overlays (see heat-overlay.ts).
  */
 import { ConvscopeError } from '../errors.js';
 import { toByte, type RgbaImage } from './rgba.js';
@@ -22,6 +24,59 @@ const VIRIDIS: Rgb[] = [
   [253, 231, 37],
 ];
 
+// ColorBrewer RdBu (11 classes), reversed: #053061 ... #f7f7f7 ... #67001f.
+const RDBU_REVERSED: Rgb[] = [
+  [5, 48, 97],
+  [33, 102, 172],
+  [67, 147, 195],
+  [146, 197, 222],
+  [209, 229, 240],
+  [247, 247, 247],
+  [253, 219, 199],
+  [244, 165, 130],
+  [214, 96, 77],
+  [178, 24, 43],
+  [103, 0, 31],
+];
+
+// matplotlib's _jet_data: per channel, (position, value) knots.
+const JET: [number, number][][] = [
+  [
+    [0, 0],
+    [0.35, 0],
+    [0.66, 1],
+    [0.89, 1],
+    [1, 0.5],
+  ],
+  [
+    [0, 0],
+    [0.125, 0],
+    [0.375, 1],
+    [0.64, 1],
+    [0.91, 0],
+    [1, 0],
+  ],
+  [
+    [0, 0.5],
+    [0.11, 1],
+    [0.34, 1],
+    [0.65, 0],
+    [1, 0],
+  ],
+];
+
+/** `value` clamped to [0, 1] (NaN counts as 0). */
+const clamp01 = (value: number): number => (value > 0 ? Math.min(1, value) : 0);
+
+/** Linear interpolation between equally spaced color samples. */
+function sampled(samples: Rgb[], value: number): Rgb {
+  const position = clamp01(value) * (samples.length - 1);
+  const i = Math.min(samples.length - 2, Math.floor(position));
+  const t = position - i;
+  const [a, b] = [samples[i], samples[i + 1]];
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * t)) as Rgb;
+}
+
 /** A function from [0, 1] (clamped) to an RGB byte triple. */
 export type Colormap = (value: number) => Rgb;
 
@@ -30,13 +85,29 @@ export type Colormap = (value: number) => Rgb;
  *
  * @example viridis(0) // [68, 1, 84]; viridis(1) // [253, 231, 37]
  */
-export const viridis: Colormap = (value) => {
-  const v = value > 0 ? Math.min(1, value) : 0;
-  const position = v * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(position));
-  const t = position - i;
-  const [a, b] = [VIRIDIS[i], VIRIDIS[i + 1]];
-  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * t)) as Rgb;
+export const viridis: Colormap = (value) => sampled(VIRIDIS, value);
+
+/**
+ * Signed values: `value` 0.5 is zero (near-white), 0 the most negative (dark blue), 1 the most
+ * positive (dark red). Map v in [-m, m] with `(v / m + 1) / 2` (normalizeSigned).
+ *
+ * @example diverging(0.5) // [247, 247, 247]; diverging(0) // [5, 48, 97]
+ */
+export const diverging: Colormap = (value) => sampled(RDBU_REVERSED, value);
+
+/**
+ * matplotlib's jet: dark blue at 0, cyan, yellow, red at 0.89, dark red at 1.
+ *
+ * @example jet(0) // [0, 0, 128]; jet(0.5) // [123, 255, 123]
+ */
+export const jet: Colormap = (value) => {
+  const v = clamp01(value);
+  return JET.map((knots) => {
+    let i = 0;
+    while (i < knots.length - 2 && v > knots[i + 1][0]) i++;
+    const [[x0, y0], [x1, y1]] = [knots[i], knots[i + 1]];
+    return Math.round((y0 + ((y1 - y0) * (v - x0)) / (x1 - x0)) * 255);
+  }) as Rgb;
 };
 
 /** Gray: v -> (v, v, v). */
@@ -65,32 +136,4 @@ export function applyColormap(
     data.set([r, g, b, 255], p * 4);
   }
   return { width, height, data };
-}
-
-/**
- * `base` with a colormapped heat map (values in [0, 1], one per pixel of `base`) blended over
- * it: per pixel, weight `opacity * (0.25 + 0.75 * heat)`, so cold regions keep the image
- * visible and hot regions show the color.
- */
-export function heatOverlay(
-  base: RgbaImage,
-  heat: ArrayLike<number>,
-  opacity = 0.75,
-  colormap: Colormap = viridis,
-): RgbaImage {
-  if (heat.length !== base.width * base.height) {
-    throw new ConvscopeError(
-      `a heat map needs ${base.width}x${base.height} values, got ${heat.length}`,
-    );
-  }
-  const data = new Uint8ClampedArray(base.data);
-  for (let p = 0; p < heat.length; p++) {
-    const h = heat[p] > 0 ? Math.min(1, heat[p]) : 0;
-    const w = opacity * (0.25 + 0.75 * h);
-    const color = colormap(h);
-    for (let k = 0; k < 3; k++) {
-      data[p * 4 + k] = Math.round(base.data[p * 4 + k] * (1 - w) + color[k] * w);
-    }
-  }
-  return { width: base.width, height: base.height, data };
 }

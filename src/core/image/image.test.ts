@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { applyColormap, heatOverlay, viridis } from './colormap.js';
+import { applyColormap, diverging, jet, viridis } from './colormap.js';
+import { grayCopy, heatOverlay } from './heat-overlay.js';
 import { minMax, normalizeMinMax, normalizeSigned } from './normalize.js';
 import { cropRgba, rgbaFromFloats, tensorToRgba } from './rgba.js';
 
@@ -32,11 +33,33 @@ describe('image helpers', () => {
     expect(viridis(2)).toEqual([253, 231, 37]);
     const image = applyColormap([0, 1], 2, 1);
     expect(Array.from(image.data)).toEqual([68, 1, 84, 255, 253, 231, 37, 255]);
-    const base = rgbaFromFloats([1, 1], 2, 1, 1);
-    const over = heatOverlay(base, [0, 1], 1);
-    // heat 0: weight 0.25 of the dark end; heat 1: the yellow end fully.
-    expect(Array.from(over.data.subarray(0, 3))).toEqual([208, 192, 212]);
-    expect(Array.from(over.data.subarray(4, 7))).toEqual([253, 231, 37]);
+  });
+
+  it('diverging (ColorBrewer RdBu reversed) is near-white at zero; jet follows its knots', () => {
+    expect(diverging(0)).toEqual([5, 48, 97]);
+    expect(diverging(0.5)).toEqual([247, 247, 247]);
+    expect(diverging(1)).toEqual([103, 0, 31]);
+    expect(diverging(0.05)).toEqual([19, 75, 135]); // halfway between the first two samples
+    expect(jet(0)).toEqual([0, 0, 128]);
+    expect(jet(0.5)).toEqual([123, 255, 123]);
+    // 0.89: red at its plateau, green on its way down (0.64 -> 0.91), blue gone.
+    expect(jet(0.89)).toEqual([255, Math.round((1 - 0.25 / 0.27) * 255), 0]);
+    expect(jet(1)).toEqual([128, 0, 0]);
+  });
+
+  it('overlays heat with alpha on a gray copy: cold pixels are the gray copy, hot ones red', () => {
+    // A pure red and a pure green pixel: their gray copies are their luma.
+    const base = rgbaFromFloats([1, 0, 0, 0, 1, 0], 2, 1, 3);
+    expect(Array.from(grayCopy(base).data)).toEqual([76, 76, 76, 255, 150, 150, 150, 255]);
+    const over = heatOverlay(base, [0, 1], 0.7);
+    expect(Array.from(over.data.subarray(0, 4))).toEqual([76, 76, 76, 255]);
+    // heat 1: 0.3 of gray 150 + 0.7 of jet(1) = [128, 0, 0].
+    expect(Array.from(over.data.subarray(4, 8))).toEqual([
+      Math.round(150 * 0.3 + 128 * 0.7),
+      Math.round(150 * 0.3),
+      Math.round(150 * 0.3),
+      255,
+    ]);
   });
 
   it('crops with padding outside the image', () => {

@@ -2,9 +2,10 @@
  * Pictures of attributions, the way their papers show them: signed projections (deconvnet,
  * guided backprop) centered at mid-gray, zero gray, scaled by the largest magnitude;
  * magnitude maps (saliency, SmoothGrad) as max over channels of |value| through viridis; and
- * Grad-CAM as a heat overlay on the image.
+ * Grad-CAM as a jet heat overlay with alpha on a gray copy of the image (heat-overlay.ts).
  */
-import { heatOverlay, applyColormap } from '../image/colormap.js';
+import { applyColormap, gray, jet, viridis, type Colormap } from '../image/colormap.js';
+import { heatOverlay } from '../image/heat-overlay.js';
 import { normalizeSigned } from '../image/normalize.js';
 import { rgbaFromFloats, type RgbaImage } from '../image/rgba.js';
 import type { Attribution } from './attribution.js';
@@ -40,8 +41,35 @@ export function attributionImage(attribution: Attribution, input?: RgbaImage): R
       return applyColormap(magnitude(values, channels), width, height);
     case 'gradcam': {
       const heat = attribution.max > 0 ? values.map((v) => v / attribution.max) : values;
-      if (!input) return applyColormap(heat, width, height);
+      if (!input) return applyColormap(heat, width, height, jet);
       return heatOverlay(input, heat);
     }
+  }
+}
+
+/** What a picture's colors mean: value `min` is `colormap(0)`, `max` is `colormap(1)`. */
+export interface DisplayScale {
+  colormap: Colormap;
+  min: number;
+  max: number;
+}
+
+/**
+ * The value range behind `attributionImage`'s colors (for a colour bar): signed projections
+ * span [-m, m] in gray (m = max |value|), magnitudes [0, m] in viridis, Grad-CAM [0, max] in jet.
+ *
+ * @example attributionScale(guided) // { colormap: gray, min: -0.02, max: 0.02 }
+ */
+export function attributionScale(attribution: Attribution): DisplayScale {
+  const m = Math.max(Math.abs(attribution.min), Math.abs(attribution.max));
+  switch (attribution.method) {
+    case 'deconvnet':
+    case 'guided':
+      return { colormap: gray, min: -m, max: m };
+    case 'saliency':
+    case 'smoothgrad':
+      return { colormap: viridis, min: 0, max: m };
+    case 'gradcam':
+      return { colormap: jet, min: 0, max: Math.max(0, attribution.max) };
   }
 }
