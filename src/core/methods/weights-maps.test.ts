@@ -7,6 +7,7 @@ import { randomArray } from '../../../test/helpers/random.js';
 import { VisModel } from '../models/vis-model.js';
 import { featureMaps, firstConvOfEachBlock } from './feature-maps.js';
 import { parseIndexSpec } from './index-spec.js';
+import { diverging } from '../image/colormap.js';
 import { filterWeights } from './weights.js';
 
 beforeAll(async () => {
@@ -26,7 +27,7 @@ describe('filter weights', () => {
 
   it('the tile of filter k is the kernel min-max normalized (RGB first layer)', async () => {
     const kernel = kernelOf('conv_a'); // 3x3x3x4
-    const { tiles, mode, kernelShape } = await filterWeights(vis, 'conv_a');
+    const { tiles, mode, kernelShape } = await filterWeights(vis, 'conv_a', { display: 'minmax' });
     expect(mode).toBe('rgb');
     expect(kernelShape).toEqual([3, 3, 3, 4]);
     expect(tiles).toHaveLength(4);
@@ -45,14 +46,18 @@ describe('filter weights', () => {
 
   it('deeper kernels: one slice per input channel on the filter scale; shared scale; mean', async () => {
     const kernel = kernelOf('conv_b'); // 3x3x4x6
-    const { tiles } = await filterWeights(vis, 'conv_b', { filters: [5] });
+    const { tiles } = await filterWeights(vis, 'conv_b', { filters: [5], display: 'minmax' });
     expect(tiles.map((t) => t.inputChannel)).toEqual([0, 1, 2, 3]);
     const all = kernel.flatMap((r) => r.flatMap((p) => p.map((c) => c[5])));
     const [min, max] = [Math.min(...all), Math.max(...all)];
     const slice2 = kernel.flatMap((r) => r.map((p) => byte((p[2][5] - min) / (max - min))));
     expect(gray(tiles[2].image.data)).toEqual(slice2);
 
-    const shared = await filterWeights(vis, 'conv_b', { filters: [5], sharedScale: true });
+    const shared = await filterWeights(vis, 'conv_b', {
+      filters: [5],
+      sharedScale: true,
+      display: 'minmax',
+    });
     const flat = kernel.flat(3);
     const [smin, smax] = [Math.min(...flat), Math.max(...flat)];
     expect(gray(shared.tiles[2].image.data)).toEqual(
@@ -60,6 +65,38 @@ describe('filter weights', () => {
     );
     const mean = await filterWeights(vis, 'conv_b', { inputChannels: 'mean' });
     expect(mean.tiles).toHaveLength(6);
+  });
+
+  it('signed display (default): zero is the reference, RGB at mid-gray, slices diverging', async () => {
+    const rgbKernel = kernelOf('conv_a'); // 3x3x3x4
+    const rgb = await filterWeights(vis, 'conv_a', { filters: [1] });
+    expect(rgb.display).toBe('signed');
+    const values = rgbKernel.flatMap((row) => row.flatMap((px) => px.map((c) => c[1])));
+    const m = Math.max(...values.map(Math.abs));
+    expect(rgb.limits).toEqual([{ filter: 1, limit: expect.closeTo(m, 6) }]);
+    const expected = values.flatMap((v, i) =>
+      i % 3 === 2 ? [byte(v / (2 * m) + 0.5), 255] : [byte(v / (2 * m) + 0.5)],
+    );
+    expect(Array.from(rgb.tiles[0].image.data)).toEqual(expected);
+
+    const kernel = kernelOf('conv_b'); // 3x3x4x6
+    const { tiles, limits } = await filterWeights(vis, 'conv_b', { filters: [5] });
+    const all = kernel.flatMap((r) => r.flatMap((p) => p.map((c) => c[5])));
+    const limit = Math.max(...all.map(Math.abs));
+    expect(limits[0].limit).toBeCloseTo(limit, 6);
+    const slice2 = kernel.flatMap((r) => r.map((p) => diverging((p[2][5] / limit + 1) / 2)));
+    const rgbOf = (data: Uint8ClampedArray) =>
+      Array.from({ length: data.length / 4 }, (_, i) =>
+        Array.from(data.subarray(i * 4, i * 4 + 3)),
+      );
+    expect(rgbOf(tiles[2].image.data)).toEqual(slice2);
+    // A zero weight would be near-white, the extremes the two dark ends.
+    expect(diverging(0.5)).toEqual([247, 247, 247]);
+
+    const shared = await filterWeights(vis, 'conv_b', { sharedScale: true, inputChannels: 'mean' });
+    const layerLimit = Math.max(...kernel.flat(3).map(Math.abs));
+    expect(shared.shared).toBe(true);
+    for (const l of shared.limits) expect(l.limit).toBeCloseTo(layerLimit, 6);
   });
 
   it('names the problem: out-of-range filter, non-conv layer, unknown layer', async () => {

@@ -1,13 +1,17 @@
 /**
- * Filter weights as pictures: the kernels of a convolution layer, each normalized to [0, 1]
- * for display. First-layer kernels (1 or 3 input channels) are one gray or RGB tile per
- * filter; deeper kernels are one gray tile per (filter, input channel) slice, or the mean over
- * input channels. Min-max normalization is per filter by default (every slice of a filter on
- * the same scale) or shared across the layer.
+ * Filter weights as pictures: the kernels of a convolution layer as tiles. First-layer kernels
+ * (1 or 3 input channels) are one tile per filter; deeper kernels are one tile per (filter,
+ * input channel) slice, or the mean over input channels. By default zero is the reference
+ * (`signed`): a weight w shows as w / (2m) + 0.5 with m = max |w|, through a diverging colormap
+ * for one-channel tiles (blue < 0 < red, zero near-white) and per color channel for RGB tiles
+ * (zero mid-gray), so the sign of every weight can be read. `minmax` maps [min, max] to [0, 1]
+ * instead. The scale m (or the range) is per filter by default (every slice of a filter on the
+ * same scale) or shared across the layer.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../errors.js';
-import { minMax, normalizeMinMax } from '../image/normalize.js';
+import { applyColormap, diverging } from '../image/colormap.js';
+import { minMax, normalizeMinMax, normalizeSigned } from '../image/normalize.js';
 import { rgbaFromFloats, type RgbaImage } from '../image/rgba.js';
 import type { VisModel } from '../models/vis-model.js';
 
@@ -20,7 +24,11 @@ export interface FilterWeightsOptions {
   /** One min-max range for the whole layer instead of one per filter. */
   sharedScale?: boolean;
   inputChannels?: InputChannelMode;
+  /** `signed` (default): zero-centred, diverging colors; `minmax`: [min, max] to [0, 1] gray. */
+  display?: WeightDisplay;
 }
+
+export type WeightDisplay = 'signed' | 'minmax';
 
 export interface WeightTile {
   filter: number;
@@ -38,6 +46,17 @@ export interface FilterWeights {
   tiles: WeightTile[];
   /** Raw min and max per shown filter. */
   ranges: { filter: number; min: number; max: number }[];
+  display: WeightDisplay;
+  /** `signed` display: m per shown filter (tile colors span [-m, m]; one m for a shared scale). */
+  limits: { filter: number; limit: number }[];
+  /** True when the colors of every tile share one scale (--shared-scale). */
+  shared: boolean;
+}
+
+/** max |v| (0 for an empty array). */
+function largestMagnitude(values: ArrayLike<number>): number {
+  const { min, max } = minMax(values);
+  return Math.max(Math.abs(min), Math.abs(max));
 }
 
 /** The HWIO kernel of a Conv2D layer as a tensor (owned by the layer: do not dispose). */
@@ -89,9 +108,17 @@ export async function filterWeights(
     for (let i = 0; i < kh * kw * cin; i++) out[i] = values[i * cout + f];
     return out;
   };
+  const signed = (options.display ?? 'signed') === 'signed';
   const shared = options.sharedScale ? minMax(values) : undefined;
+  const sharedLimit = options.sharedScale ? largestMagnitude(values) : undefined;
+  // One-channel values to a tile: zero-centred diverging colors, or min-max gray.
+  const single = (v: ArrayLike<number>, limit: number, range = minMax(v)) =>
+    signed
+      ? applyColormap(normalizeSigned(v, limit), kw, kh, diverging)
+      : rgbaFromFloats(normalizeMinMax(v, shared ?? range), kw, kh, 1);
   const tiles: WeightTile[] = [];
   const ranges: FilterWeights['ranges'] = [];
+  const limits: FilterWeights['limits'] = [];
   for (const f of filters) {
     const raw = filterValues(f);
     ranges.push({ filter: f, ...minMax(raw) });
@@ -100,20 +127,46 @@ export async function filterWeights(
       for (let p = 0; p < kh * kw; p++) {
         for (let c = 0; c < cin; c++) mean[p] += raw[p * cin + c] / cin;
       }
-      const range = shared ?? minMax(mean);
-      tiles.push({ filter: f, image: rgbaFromFloats(normalizeMinMax(mean, range), kw, kh, 1) });
+      const limit = sharedLimit ?? largestMagnitude(mean);
+      limits.push({ filter: f, limit });
+      tiles.push({ filter: f, image: single(mean, limit) });
       continue;
     }
-    const normalized = normalizeMinMax(raw, shared ?? minMax(raw));
+    const limit = sharedLimit ?? largestMagnitude(raw);
+    limits.push({ filter: f, limit });
+    if (mode === 'rgb' && cin === 1) {
+      tiles.push({ filter: f, image: single(raw, limit) });
+      continue;
+    }
+    const normalized = signed
+      ? normalizeSigned(raw, limit)
+      : normalizeMinMax(raw, shared ?? minMax(raw));
     if (mode === 'rgb') {
       tiles.push({ filter: f, image: rgbaFromFloats(normalized, kw, kh, cin) });
       continue;
     }
     for (let c = 0; c < cin; c++) {
       const slice = new Float64Array(kh * kw);
-      for (let p = 0; p < kh * kw; p++) slice[p] = normalized[p * cin + c];
-      tiles.push({ filter: f, inputChannel: c, image: rgbaFromFloats(slice, kw, kh, 1) });
+      for (let p = 0; p < kh * kw; p++) slice[p] = raw[p * cin + c];
+      const image = signed
+        ? single(slice, limit)
+        : rgbaFromFloats(
+            Float64Array.from({ length: kh * kw }, (_, p) => normalized[p * cin + c]),
+            kw,
+            kh,
+            1,
+          );
+      tiles.push({ filter: f, inputChannel: c, image });
     }
   }
-  return { layer: layerName, kernelShape: [kh, kw, cin, cout], mode, tiles, ranges };
+  return {
+    layer: layerName,
+    kernelShape: [kh, kw, cin, cout],
+    mode,
+    tiles,
+    ranges,
+    display: signed ? 'signed' : 'minmax',
+    limits,
+    shared: Boolean(options.sharedScale),
+  };
 }
