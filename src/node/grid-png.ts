@@ -15,6 +15,7 @@ import { escapeXml, fitText, textWidth } from './svg-text.js';
 
 export interface GridTile {
   image: RgbaImage;
+  /** Caption under the tile; `\n` starts another line. */
   label?: string;
   /** A colour bar under the caption (its width is the tile's). */
   colorbar?: Colorbar;
@@ -44,6 +45,7 @@ export interface GridOptions {
 export const MIN_TILE_PX = 64;
 const LABEL_FONT = 11;
 const LABEL_HEIGHT = 16;
+const LABEL_LINE = 13;
 const TITLE_FONT = 14;
 const TITLE_HEIGHT = 24;
 const ROW_FONT = 12;
@@ -106,7 +108,8 @@ export async function renderGridPng(tiles: GridTile[], options: GridOptions = {}
   const largest = Math.max(1, ...tiles.map((t) => Math.max(t.image.width, t.image.height)));
   const scale = Math.max(1, Math.round(options.scale ?? Math.ceil(MIN_TILE_PX / largest)));
   const gap = Math.max(0, Math.round(options.gap ?? 4));
-  const labelHeight = tiles.some((t) => t.label) ? LABEL_HEIGHT : 0;
+  const labelLines = Math.max(0, ...tiles.map((t) => (t.label ? t.label.split('\n').length : 0)));
+  const labelHeight = labelLines > 0 ? LABEL_HEIGHT + (labelLines - 1) * LABEL_LINE : 0;
   const tileBars = tiles.filter((t) => t.colorbar).map((t) => colorbarHeight(t.colorbar!) + 2);
   const barHeight = Math.max(0, ...tileBars);
   const cellWidth = Math.max(1, ...tiles.map((t) => t.image.width * scale));
@@ -160,10 +163,11 @@ export async function renderGridPng(tiles: GridTile[], options: GridOptions = {}
     const cellY = top + gap + Math.floor(i / columns) * (rowHeight + gap);
     const x0 = cellX + Math.floor((cellWidth - big.width) / 2);
     blit(canvas, width, big, x0, cellY + Math.floor((cellHeight - big.height) / 2), background);
-    if (tile.label) {
-      const label = fitText(tile.label, cellWidth + gap, LABEL_FONT);
-      const y = cellY + cellHeight + LABEL_FONT + 1;
-      texts.push(text(cellX + cellWidth / 2, y, LABEL_FONT, label, ' text-anchor="middle"'));
+    for (const [j, line] of (tile.label ?? '').split('\n').entries()) {
+      const label = fitText(line, cellWidth + gap, LABEL_FONT);
+      const y = cellY + cellHeight + LABEL_FONT + 1 + j * LABEL_LINE;
+      if (line)
+        texts.push(text(cellX + cellWidth / 2, y, LABEL_FONT, label, ' text-anchor="middle"'));
     }
     if (tile.colorbar) {
       const y = cellY + cellHeight + labelHeight + 2;
