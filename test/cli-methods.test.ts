@@ -96,8 +96,8 @@ describe('convscope weights, maps, attribute, patches', () => {
         '--method',
         method,
         ...target,
-        '--samples',
-        '4',
+        // --samples only where it applies: other methods refuse it rather than ignore it.
+        ...(method === 'smoothgrad' ? ['--samples', '4'] : []),
         '--out',
         out,
         '--json',

@@ -241,7 +241,7 @@ describe('item 8: Grad-CAM of a class at the layer --layer names', () => {
     expect(JSON.parse(other.stdout).max).not.toBe(result.max);
   });
 
-  it('refuses --layer without --filter for methods that have no such layer', async () => {
+  it('refuses --layer without --filters for methods that have no such layer', async () => {
     const out = path.join(dir, 'guided.png');
     expect(
       await refused(
@@ -258,7 +258,7 @@ describe('item 8: Grad-CAM of a class at the layer --layer names', () => {
         out,
       ),
     ).toBe(
-      'convscope: --layer without --filter is the layer Grad-CAM explains at; guided has no such layer (for a unit: --layer block2_conv1 --filter K; for a class: --class C without --layer)',
+      'convscope: --layer without --filters is the layer Grad-CAM explains at; guided has no such layer (for a unit: --layer block2_conv1 --filters K; for a class: --class C without --layer)',
     );
     expect(
       await refused(

@@ -10,6 +10,7 @@ import type { VisModel } from '../core/models/vis-model.js';
 import { initBackend } from '../node/backend.js';
 import { checkEngineChoice, createEngine, parseThreads } from '../node/engine.js';
 import { openModel, type ModelOptions } from '../node/open-model.js';
+import { applyAliases } from './option-aliases.js';
 
 export interface GlobalOptions extends ModelOptions {
   backend: string;
@@ -21,8 +22,12 @@ export interface GlobalOptions extends ModelOptions {
   verbose?: boolean;
 }
 
-/** Adds the model and output options every model command takes. */
-export function withModelOptions(command: Command): Command {
+/**
+ * Adds the model and output options every model command takes; `--seed` only where something
+ * is random (`{ seed: true }`), so that elsewhere it is refused rather than silently ignored.
+ */
+export function withModelOptions(command: Command, { seed = false } = {}): Command {
+  if (seed) command.option('--seed <n>', 'random seed (default 0)');
   return command
     .option(
       '--model <spec>',
@@ -46,7 +51,6 @@ export function withModelOptions(command: Command): Command {
     )
     .option('--threads <n>', "ONNX Runtime's threads (default: every core)")
     .option('--backend <name>', 'TF.js backend: wasm | cpu', 'wasm')
-    .option('--seed <n>', 'random seed')
     .option('--json', 'machine-readable result on stdout')
     .option('--quiet', 'no progress output')
     .option('--verbose', 'show stack traces on errors');
@@ -60,6 +64,12 @@ export async function setUp(
   options: GlobalOptions,
 ): Promise<{ model: VisModel; backend: string; engine: NetworkEngine }> {
   const choice = checkEngineChoice(options.engine ?? 'auto');
+  if (choice === 'tfjs' && options.threads !== undefined) {
+    throw new ConvscopeError(
+      "--threads sets ONNX Runtime's threads; --engine tfjs does not use them",
+      'leave --threads out, or use --engine auto or onnx',
+    );
+  }
   const threads = parseThreads(options.threads);
   const backend = await initBackend(options.backend);
   const model = await openModel(options);
@@ -94,6 +104,7 @@ export function action<A extends unknown[]>(
     const command = args[args.length - 1] as Command;
     const verbose = Boolean(command.opts?.().verbose) || process.argv.includes('--verbose');
     try {
+      if (typeof command.opts === 'function') applyAliases(command, command.opts());
       await run(...args);
     } catch (error) {
       if (error instanceof ConvscopeError) {

@@ -13,6 +13,7 @@ import { addPatchesCommand } from './commands/patches.js';
 import { addPredictCommand } from './commands/predict.js';
 import { addServeCommand } from './commands/serve.js';
 import { addWeightsCommand } from './commands/weights.js';
+import { oneLineParseErrors } from './parse-errors.js';
 
 // `convscope ... | head` closes stdout early: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -22,8 +23,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command('convscope')
   .description('See what convolutional networks learn (TensorFlow.js).')
-  .version(PACKAGE.version)
-  .showHelpAfterError('(run `convscope <command> --help` for the options)');
+  .version(PACKAGE.version);
 
 addLayersCommand(program);
 addPredictCommand(program);
@@ -36,5 +36,6 @@ addMapsCommand(program);
 addAttributeCommand(program);
 addPatchesCommand(program);
 addServeCommand(program);
+oneLineParseErrors(program);
 
 await program.parseAsync(process.argv);

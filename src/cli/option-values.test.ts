@@ -45,7 +45,7 @@ describe('option values', () => {
 });
 
 describe('attributeFlags', () => {
-  it("--layer alone is Grad-CAM's layer; with --filter, a unit", () => {
+  it("--layer alone is Grad-CAM's layer; with --filters, units", () => {
     expect(attributeFlags({ layer: 'b3', class: '0' }, ['gradcam'])).toEqual({ camLayer: 'b3' });
     expect(attributeFlags({ layer: 'b3', camLayer: 'b3' }, ['gradcam'])).toEqual({
       camLayer: 'b3',
@@ -53,25 +53,47 @@ describe('attributeFlags', () => {
     expect(attributeFlags({ class: '0', camLayer: 'b2' }, ['gradcam', 'guided'])).toEqual({
       camLayer: 'b2',
     });
-    expect(attributeFlags({ layer: 'b3', filter: '5' }, ['guided', 'gradcam'])).toEqual({
-      unit: { layer: 'b3', filter: 5 },
+    expect(attributeFlags({ layer: 'b3', filters: '5,7' }, ['guided', 'gradcam'])).toEqual({
+      unit: { layer: 'b3', filters: '5,7' },
       camLayer: undefined,
     });
+    expect(
+      attributeFlags(
+        { layer: 'b3', filters: '1', position: 'max' },
+        ['smoothgrad'],
+        new Set(['seed']),
+      ),
+    ).toEqual({ unit: { layer: 'b3', filters: '1' }, camLayer: undefined });
   });
 
   it('refuses combinations without a meaning', () => {
-    expect(() => attributeFlags({ filter: '5' }, ['guided'])).toThrow('--filter needs --layer');
-    expect(() => attributeFlags({ layer: 'b3', filter: '5', class: '1' }, ['guided'])).toThrow(
-      'give either --layer/--filter (a unit) or --class, not both',
+    expect(() => attributeFlags({ filters: '5' }, ['guided'])).toThrow('--filters needs --layer');
+    expect(() => attributeFlags({ layer: 'b3', filters: '5', class: '1' }, ['guided'])).toThrow(
+      'give either --layer/--filters (units) or --class, not both',
     );
     expect(() => attributeFlags({ layer: 'b3', class: '0' }, ['saliency', 'smoothgrad'])).toThrow(
-      '--layer without --filter is the layer Grad-CAM explains at; saliency, smoothgrad have no such layer',
+      '--layer without --filters is the layer Grad-CAM explains at; saliency, smoothgrad have no such layer',
     );
     expect(() => attributeFlags({ layer: 'b3', camLayer: 'b2' }, ['gradcam'])).toThrow(
       "--layer b3 and --cam-layer b2 both name Grad-CAM's layer",
     );
-    expect(() => attributeFlags({ layer: 'b3', filter: '1.5' }, ['guided'])).toThrow(
-      "--filter must be an integer, got '1.5'",
+  });
+
+  it('refuses options the chosen target or methods would ignore', () => {
+    expect(() => attributeFlags({ class: '0', position: 'max' }, ['guided'])).toThrow(
+      "--position picks a place in a unit's activation map; a class target has none",
     );
+    expect(() => attributeFlags({ position: '1,2' }, ['saliency'])).toThrow(
+      /class target has none/,
+    );
+    expect(() => attributeFlags({ camLayer: 'b2' }, ['guided'])).toThrow(
+      "--cam-layer is Grad-CAM's layer; guided has none",
+    );
+    expect(() => attributeFlags({}, ['guided', 'saliency'], new Set(['samples', 'seed']))).toThrow(
+      '--samples, --seed apply to smoothgrad only, and --method is guided,saliency',
+    );
+    expect(attributeFlags({}, ['smoothgrad'], new Set(['noise']))).toEqual({
+      camLayer: undefined,
+    });
   });
 });

@@ -150,6 +150,13 @@ async function openKerasFile(
 export async function openModel(options: ModelOptions = {}): Promise<VisModel> {
   const spec = options.model ?? 'embedded';
   const records = zooRecords(options.env);
+  // --weights picks a zoo architecture's weights; any other model brings its own.
+  if (options.weights !== undefined && !records.some((r) => r.name === spec)) {
+    throw new ConvscopeError(
+      `--weights applies to zoo models (${listForMessage(records.map((r) => r.name))}), not to ${spec}`,
+      'leave --weights out: this model brings its own weights',
+    );
+  }
   if (spec.toLowerCase().endsWith('.h5')) return openKerasFile(spec, records, options);
   const record = records.find((r) => r.name === spec);
   if (record) return openZoo(record, options);

@@ -1,15 +1,18 @@
 /**
- * `convscope attribute --image IMG --method M[,M...] [--layer L --filter K | --class C] --out F.png`:
- * deconvnet, guided backprop, saliency, SmoothGrad or Grad-CAM for a unit or a class (default:
- * the predicted class), drawn beside the input image as the model saw it; several methods make
- * one row (input | method | method ...). Grad-CAM of a class at a chosen layer: `--method
- * gradcam --layer L --class C` (see attribute-flags.ts).
+ * `convscope attribute --image IMG --method M[,M...] [--layer L --filters SPEC | --class SPEC]
+ * [--out F.png]`: deconvnet, guided backprop, saliency, SmoothGrad or Grad-CAM for units or
+ * classes (default: the predicted class), drawn beside the input image as the model saw it:
+ * one row per target (a unit or a class), one column per method (input | method | method ...),
+ * all in one PNG. Grad-CAM of a class at a chosen layer: `--method gradcam --layer L --class C`
+ * (see attribute-flags.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { classProbabilities } from '../../core/engines/engine-tensors.js';
 import { rgbaFromFloats } from '../../core/image/rgba.js';
+import { parseIndexSpec } from '../../core/methods/index-spec.js';
+import type { VisModel } from '../../core/models/vis-model.js';
 import { attributionImage } from '../../core/methods/attribution-image.js';
 import type { AttributionTarget } from '../../core/methods/attribution-target.js';
 import {
@@ -21,15 +24,18 @@ import {
 import { writeGridPng } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, targetStem, writeRawArray } from '../../node/raw-arrays.js';
+import type { NetworkEngine } from '../../core/engines/network-engine.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
-import { attributeFlags } from '../attribute-flags.js';
+import { attributeFlags, type AttributeChoice } from '../attribute-flags.js';
+import { parseClassSpec } from '../class-spec.js';
+import { addAliasedOption, given } from '../option-aliases.js';
 import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 
 interface AttributeOptions extends GlobalOptions {
   image: string;
   method: string;
   layer?: string;
-  filter?: string;
+  filters?: string;
   position?: string;
   class?: string;
   camLayer?: string;
@@ -66,27 +72,87 @@ async function writeRawAttribution(
   return { raw, rawCam: await writeRawArray(dir, camFile, values, [1, height, width, 1]) };
 }
 
+/**
+ * The targets, one row each: the units `--filters` names, the classes `--class` names, or
+ * the predicted class.
+ */
+async function targetsOf(
+  model: VisModel,
+  engine: NetworkEngine,
+  image: tf.Tensor3D,
+  choice: AttributeChoice,
+  options: AttributeOptions,
+): Promise<AttributionTarget[]> {
+  const position = parsePosition(options.position);
+  if (choice.unit) {
+    const { layer, filters } = choice.unit;
+    const node = model.layer(layer);
+    return parseIndexSpec(filters, node.channels ?? 0, 'filter', `layer '${node.name}'`).map(
+      (filter) => ({ kind: 'unit', layer: node.name, filter, position }),
+    );
+  }
+  if (options.class !== undefined) {
+    model.requireClassifier('a class target');
+    return parseClassSpec(model, options.class).map((index) => ({ kind: 'class', index }));
+  }
+  model.requireClassifier('an attribution without --layer/--filters (it explains the top class)');
+  const images = image.expandDims(0) as tf.Tensor4D;
+  const probabilities = await classProbabilities(model, images, engine);
+  const best = probabilities.argMax(1);
+  const index = (await best.data())[0];
+  tf.dispose([images, probabilities, best]);
+  return [{ kind: 'class', index }];
+}
+
+/** A row's name: `class Bag`, `block3_conv1 #6 at 4,5`. */
+function describe(model: VisModel, target: Attribution['target']): string {
+  return target.kind === 'class'
+    ? `class ${model.labels?.[target.index] ?? target.index}`
+    : `${target.layer} #${target.filter}${target.position ? ` at ${target.position.join(',')}` : ''}`;
+}
+
 export function addAttributeCommand(program: Command): void {
+  const command = program
+    .command('attribute')
+    .description('project units or classes back to the pixels (deconvnet, guided, ...)');
+  addAliasedOption(command, {
+    flags: '--image <file>',
+    description: 'the input image',
+    aliases: [{ flags: '--images <file>', note: 'the same, one file' }],
+    required: true,
+  });
+  command
+    .requiredOption(
+      '--method <names>',
+      `${ATTRIBUTION_METHODS.join(' | ')}; several comma-separated, or all (one column each)`,
+    )
+    .option(
+      '--out <file.png>',
+      'the PNG to write (a row per target: input | attribution ...)',
+      'attribute-out.png',
+    )
+    .option(
+      '--layer <name>',
+      'with --filters: the units to explain; without (gradcam only): the layer Grad-CAM explains the class at',
+    );
+  addAliasedOption(command, {
+    flags: '--filters <spec>',
+    description: 'filters (output channels) of --layer to explain, a row each: 5, 0-3, 3,9,12',
+    aliases: [{ flags: '--filter <k>', note: 'the old name, kept for a release' }],
+  });
   withModelOptions(
-    program
-      .command('attribute')
-      .description('project a unit or a class back to the pixels (deconvnet, guided, ...)')
-      .requiredOption('--image <file>', 'the input image')
-      .requiredOption(
-        '--method <names>',
-        `${ATTRIBUTION_METHODS.join(' | ')}; several comma-separated, or all (one row)`,
-      )
-      .requiredOption('--out <file.png>', 'the PNG to write (input | attribution)')
+    command
       .option(
-        '--layer <name>',
-        'with --filter: the unit to explain; without (gradcam only): the layer Grad-CAM explains the class at',
+        '--position <where>',
+        'units only: seed the whole activation map (map), its strongest unit (max) or y,x (one-hot)',
       )
-      .option('--filter <k>', 'channel of --layer')
-      .option('--position <where>', 'seed: map (the whole activation map), max or y,x (one-hot)')
-      .option('--class <c>', 'class name or index to explain (default: the predicted class)')
+      .option(
+        '--class <spec>',
+        'classes to explain, a row each: names or indices, 3,7, 0-4 (default: the predicted class)',
+      )
       .option(
         '--cam-layer <name>',
-        'Grad-CAM: the layer to weigh (default: the last conv feeding the target); --layer without --filter says the same',
+        'Grad-CAM: the layer to weigh (default: the last conv feeding the target); --layer without --filters says the same',
       )
       .option('--samples <n>', 'SmoothGrad: noisy copies', '25')
       .option('--noise <sd>', 'SmoothGrad: noise sd as a fraction of the input range', '0.15')
@@ -96,8 +162,9 @@ export function addAttributeCommand(program: Command): void {
         '--raw <dir>',
         'also write the raw values as DIR/<method>-<target>.npy (NHWC float32)',
       ),
+    { seed: true },
   ).action(
-    action(async (options: AttributeOptions) => {
+    action(async (options: AttributeOptions, command: Command) => {
       const methods = (
         options.method === 'all' ? [...ATTRIBUTION_METHODS] : options.method.split(',')
       ).map((m) => m.trim());
@@ -109,70 +176,67 @@ export function addAttributeCommand(program: Command): void {
           );
         }
       }
-      const { unit, camLayer } = attributeFlags(options, methods);
+      const typed = new Set(['samples', 'noise', 'seed'].filter((k) => given(command, k)));
+      const picked = attributeFlags(options, methods, typed);
       choice(options.fit, FITS, '--fit');
       pngOut(options.out);
       const samples = positiveInt(options.samples, '--samples');
       const noise = Number(options.noise);
       if (!(noise >= 0)) throw new ConvscopeError(`--noise must be >= 0, got '${options.noise}'`);
+      const seed = options.seed === undefined ? 0 : Number(options.seed);
+      if (!Number.isInteger(seed)) {
+        throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
+      }
       const scaleWanted = positiveInt(options.scale, '--scale');
-      const position = parsePosition(options.position);
+      parsePosition(options.position);
       const { model, engine } = await setUp(options);
       const pixels = await loadImage(options.image, model.input, options.fit);
       const { height, width, channels } = model.input;
       const image = tf.tensor3d(pixels, [height, width, channels]);
-      let target: AttributionTarget;
-      if (unit) {
-        target = { kind: 'unit', ...unit, position };
-      } else if (options.class !== undefined) {
-        target = { kind: 'class', index: model.classIndex(options.class) };
-      } else {
-        model.requireClassifier(
-          'an attribution without --layer/--filter (it explains the top class)',
-        );
-        const images = image.expandDims(0) as tf.Tensor4D;
-        const probabilities = await classProbabilities(model, images, engine);
-        const best = probabilities.argMax(1);
-        target = { kind: 'class', index: (await best.data())[0] };
-        tf.dispose([images, probabilities, best]);
-      }
+      const targets = await targetsOf(model, engine, image, picked, options);
       const input = rgbaFromFloats(pixels, width, height, channels);
-      const tiles = [{ image: input, label: 'input' }];
+      const tiles = [];
+      const rowLabels: string[] = [];
       const results = [];
-      for (const method of methods as AttributionMethod[]) {
-        const result = await attribute(model, image, method, target, {
-          samples,
-          noise,
-          seed: options.seed === undefined ? 0 : Number(options.seed),
-          camLayer,
-          engine,
-        });
-        const label = result.camLayer ? `${method} (${result.camLayer})` : method;
-        tiles.push({ image: attributionImage(result, input), label });
-        const raw = options.raw === undefined ? {} : await writeRawAttribution(options.raw, result);
-        results.push({
-          method,
-          out: options.out,
-          min: result.min,
-          max: result.max,
-          image: options.image,
-          target: result.target,
-          ...(result.camLayer ? { camLayer: result.camLayer } : {}),
-          ...raw,
-          engine: engine.name,
-        });
+      for (const target of targets) {
+        tiles.push({ image: input, label: 'input' });
+        for (const method of methods as AttributionMethod[]) {
+          const result = await attribute(model, image, method, target, {
+            samples,
+            noise,
+            seed,
+            camLayer: picked.camLayer,
+            engine,
+          });
+          const label = result.camLayer ? `${method} (${result.camLayer})` : method;
+          tiles.push({ image: attributionImage(result, input), label });
+          const raw =
+            options.raw === undefined ? {} : await writeRawAttribution(options.raw, result);
+          results.push({
+            method,
+            out: options.out,
+            min: result.min,
+            max: result.max,
+            image: options.image,
+            target: result.target,
+            ...(result.camLayer ? { camLayer: result.camLayer } : {}),
+            ...raw,
+            engine: engine.name,
+          });
+        }
+        rowLabels.push(targets.length > 1 ? describe(model, results.at(-1)!.target) : '');
       }
       image.dispose();
-      const resolved = results[0].target;
       const what =
-        resolved.kind === 'class'
-          ? `class ${model.labels?.[resolved.index] ?? resolved.index}`
-          : `${resolved.layer} #${resolved.filter}${resolved.position ? ` at ${resolved.position.join(',')}` : ''}`;
+        targets.length === 1
+          ? describe(model, results[0].target)
+          : `${targets.length} ${picked.unit ? 'units' : 'classes'}`;
       const scale = scaleWanted ?? Math.max(1, Math.ceil(224 / Math.max(height, width)));
       await writeGridPng(options.out, tiles, {
-        columns: tiles.length,
+        columns: methods.length + 1,
         scale,
         title: `${methods.length === 1 ? methods[0] : 'attributions'}: ${what}`,
+        ...(targets.length > 1 ? { rowLabels } : {}),
       });
       if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
       if (options.json) printJson(results.length === 1 ? results[0] : results);

@@ -19,6 +19,7 @@ import {
   type GlobalOptions,
 } from '../common.js';
 import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
+import { addAliasedOption } from '../option-aliases.js';
 import { startProgress } from '../progress.js';
 
 interface EvaluateOptions extends GlobalOptions {
@@ -29,15 +30,18 @@ interface EvaluateOptions extends GlobalOptions {
 }
 
 export function addEvaluateCommand(program: Command): void {
+  const command = program
+    .command('evaluate')
+    .description('accuracy and confusion matrix on a labeled image folder');
+  addAliasedOption(command, {
+    flags: '--images <dir>',
+    description: 'folder with index.json / index.csv (file,label) or one sub-folder per class',
+    aliases: [{ flags: '--image <dir>', note: 'the same' }],
+    required: true,
+  });
   withModelOptions(
-    program
-      .command('evaluate')
-      .description('accuracy and confusion matrix on a labeled image folder')
-      .requiredOption(
-        '--images <dir>',
-        'folder with index.json / index.csv (file,label) or one sub-folder per class',
-      )
-      .option('--out <file.png>', 'confusion matrix image', 'confusion-matrix.png')
+    command
+      .option('--out <file.png>', 'confusion matrix image', 'evaluate-out.png')
       .option('--fit <mode>', 'cover (resize + center crop) | fill | contain', 'cover')
       .option('--batch <n>', 'images per forward pass', '32'),
   ).action(

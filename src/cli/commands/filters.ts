@@ -44,10 +44,13 @@ export function addFiltersCommand(program: Command): void {
   const command = program
     .command('filters')
     .description('synthesize the image each filter responds to most (activation maximization)')
-    .option('--layer <name>', 'layer (default: the last conv of each block, 8 filters each)')
+    .option(
+      '--layer <names>',
+      'layers, comma-separated (default: the last conv of each block, 8 filters each)',
+    )
     .option('--filters <spec>', 'filters: 0-7, 3,9,12 or all (default 0-15, or 0-7 per layer)')
     .option('--neuron', 'maximize the center unit instead of the channel mean');
-  withMaximizeOptions(withModelOptions(command), 'filters-out').action(
+  withMaximizeOptions(withModelOptions(command, { seed: true }), 'filters-out').action(
     action(async (options: FiltersOptions) => {
       const { model, backend, engine } = await setUp(options);
       try {

@@ -12,6 +12,7 @@ import {
   withModelOptions,
   type GlobalOptions,
 } from '../common.js';
+import { addAliasedOption } from '../option-aliases.js';
 import { pngOut } from '../option-values.js';
 
 function fieldJson(node: LayerNode) {
@@ -22,26 +23,33 @@ function fieldJson(node: LayerNode) {
   return { size: v.size, jump: v.jump, start: v.start, ...(same ? {} : { horizontal: h }) };
 }
 
+/** Where `--image` draws without `--out`. */
+const DEFAULT_OUT = 'layers-out.png';
+
 export function addLayersCommand(program: Command): void {
+  const command = program
+    .command('layers')
+    .description('list the layers with shapes and receptive fields')
+    .option('--layer <names>', 'only these layers (comma-separated)');
+  addAliasedOption(command, {
+    flags: '--image <file>',
+    description: 'draw the receptive fields of the center units on this image',
+    aliases: [{ flags: '--images <file>', note: 'the same, one file' }],
+  });
   withModelOptions(
-    program
-      .command('layers')
-      .description('list the layers with shapes and receptive fields')
-      .option('--layer <names>', 'only these layers (comma-separated)')
-      .option(
-        '--image <file>',
-        'with --out: draw the receptive fields of the center units on this image',
-      )
-      .option('--out <file.png>', 'write the receptive-field picture here'),
+    command.option(
+      '--out <file.png>',
+      `where --image draws the receptive fields (default ${DEFAULT_OUT})`,
+    ),
   ).action(
     action(async (options: GlobalOptions & { layer?: string; image?: string; out?: string }) => {
-      if (Boolean(options.image) !== Boolean(options.out)) {
+      if (options.out !== undefined && options.image === undefined) {
         throw new ConvscopeError(
-          '--image and --out go together',
-          'e.g. --image photo.jpg --out fields.png',
+          '--out is where --image draws the receptive fields; without --image nothing is drawn',
+          'e.g. --image photo.jpg --out fields.png, or leave --out out',
         );
       }
-      if (options.out !== undefined) pngOut(options.out);
+      if (options.image !== undefined) options.out = pngOut(options.out ?? DEFAULT_OUT);
       const { model } = await setUp(options);
       const chosen = options.layer
         ? options.layer.split(',').map((n) => model.layer(n.trim()))

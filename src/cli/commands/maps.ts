@@ -1,5 +1,5 @@
 /**
- * `convscope maps --image IMG [--layer L,...] --out F.png`: the feature maps an image produces,
+ * `convscope maps --image IMG [--layer L,...] [--filters SPEC] [--out F.png]`: the feature maps an image produces,
  * one row (or more) of channel tiles per layer. Without --layer, the classic figure: the first
  * conv of each block, channels 0-7. Smaller maps are upscaled to the largest so rows line up.
  */
@@ -13,12 +13,13 @@ import { upscale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, writeRawArray } from '../../node/raw-arrays.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { addAliasedOption } from '../option-aliases.js';
 import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 
 interface MapsOptions extends GlobalOptions {
   image: string;
   layer?: string;
-  channels?: string;
+  filters?: string;
   normalize: string;
   colormap: string;
   columns?: string;
@@ -29,17 +30,26 @@ interface MapsOptions extends GlobalOptions {
 }
 
 export function addMapsCommand(program: Command): void {
+  const command = program
+    .command('maps')
+    .description('feature maps of an image at some layers, as an image grid');
+  addAliasedOption(command, {
+    flags: '--image <file>',
+    description: 'the input image',
+    aliases: [{ flags: '--images <file>', note: 'the same, one file' }],
+    required: true,
+  });
+  command
+    .option('--out <file.png>', 'the grid PNG to write', 'maps-out.png')
+    .option('--layer <names>', 'layers (comma-separated); default: first conv of each block');
+  addAliasedOption(command, {
+    flags: '--filters <spec>',
+    description:
+      'filters (output channels) per layer: 0-7, 3,9,12 or all (default 0-7 without --layer, else all)',
+    aliases: [{ flags: '--channels <spec>', note: 'the old name, kept for a release' }],
+  });
   withModelOptions(
-    program
-      .command('maps')
-      .description('feature maps of an image at some layers, as an image grid')
-      .requiredOption('--image <file>', 'the input image')
-      .requiredOption('--out <file.png>', 'the grid PNG to write')
-      .option('--layer <names>', 'layers (comma-separated); default: first conv of each block')
-      .option(
-        '--channels <spec>',
-        'channels per layer: 0-7, 3,9,12 or all (default 0-7 without --layer, else all)',
-      )
+    command
       .option('--normalize <how>', 'channel (each tile its own range) | layer', 'channel')
       .option('--colormap <name>', 'gray | viridis', 'viridis')
       .option('--columns <n>', 'tiles per row (default: up to 16)')
@@ -68,12 +78,12 @@ export function addMapsCommand(program: Command): void {
       const layers = options.layer
         ? options.layer.split(',').map((n) => model.layer(n.trim()).name)
         : firstConvOfEachBlock(model.layers);
-      const spec = options.channels ?? (options.layer ? 'all' : '0-7');
+      const spec = options.filters ?? (options.layer ? 'all' : '0-7');
       const channels = Object.fromEntries(
         layers.map((name) => {
           const count = model.layer(name).channels ?? 0;
-          const wanted = spec === '0-7' && !options.channels ? `0-${Math.min(7, count - 1)}` : spec;
-          return [name, parseIndexSpec(wanted, count, 'channel', `layer '${name}'`)];
+          const wanted = spec === '0-7' && !options.filters ? `0-${Math.min(7, count - 1)}` : spec;
+          return [name, parseIndexSpec(wanted, count, 'filter', `layer '${name}'`)];
         }),
       );
       const pixels = await loadImage(options.image, model.input, options.fit);

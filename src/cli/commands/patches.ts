@@ -1,5 +1,5 @@
 /**
- * `convscope patches --images DIR --layer L --out DIR`: the top-k dataset patches of each channel
+ * `convscope patches --images DIR --layer L [--out DIR]`: the top-k dataset patches of each channel
  * (Zeiler & Fergus), cropped to the receptive field of the strongest unit, optionally with the
  * deconvnet projection beside each patch (--deconv). The scan is saved in DIR/patches-index.json
  * and resumed or reused by later runs; undecodable images are skipped and listed. The scan runs
@@ -16,6 +16,7 @@ import { renderPatches } from '../../node/patches-render.js';
 import { engineThreads } from '../../node/engine.js';
 import { scanPatches } from '../../node/patches-scan.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { addAliasedOption } from '../option-aliases.js';
 import { startProgress } from '../progress.js';
 import { FITS, choice, positiveInt, workerCount } from '../option-values.js';
 
@@ -33,14 +34,24 @@ interface PatchesOptions extends GlobalOptions {
 }
 
 export function addPatchesCommand(program: Command): void {
+  const command = program
+    .command('patches')
+    .description('top-k dataset patches per filter (receptive-field crops)');
+  addAliasedOption(command, {
+    flags: '--images <path...>',
+    description: 'image folders or files to scan',
+    aliases: [{ flags: '--image <path...>', note: 'the same' }],
+    required: true,
+  });
   withModelOptions(
-    program
-      .command('patches')
-      .description('top-k dataset patches per channel (receptive-field crops)')
-      .requiredOption('--images <path...>', 'image folders or files to scan')
+    command
       .requiredOption('--layer <names>', 'conv or pooling layers (comma-separated)')
-      .requiredOption('--out <dir>', 'output folder (grids, patches, manifest.json, scan index)')
-      .option('--filters <spec>', 'channels to show: 0-7, 3,9,12 or all', 'all')
+      .option(
+        '--out <dir>',
+        'output folder (grids, patches, manifest.json, scan index)',
+        'patches-out',
+      )
+      .option('--filters <spec>', 'filters (output channels) to show: 0-7, 3,9,12 or all', 'all')
       .option('--top <k>', 'patches per channel', '9')
       .option('--deconv', 'also the deconvnet projection beside each patch')
       .option('--batch <n>', 'images per forward pass', '32')
@@ -74,7 +85,7 @@ export function addPatchesCommand(program: Command): void {
         parseIndexSpec(
           options.filters,
           model.layer(name).channels ?? 0,
-          'channel',
+          'filter',
           `layer '${name}'`,
         );
       for (const name of layers) filtersOf(name);

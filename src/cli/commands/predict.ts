@@ -1,5 +1,5 @@
 /**
- * `convscope predict --image <file or dir>...`: top-K classes per image, and with `--out` a
+ * `convscope predict --images <file or dir>...` (or `--image`): top-K classes per image, and with `--out` a
  * labeled grid of the images as the model saw them with their top class. Images that fail to
  * decode are reported (one line each) and the exit code is 1, but the others are still
  * classified.
@@ -11,10 +11,11 @@ import { classifyFiles } from '../../node/classify-files.js';
 import { viewScale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { expandImagePaths, loadImage, type Fit } from '../../node/images.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
+import { addAliasedOption } from '../option-aliases.js';
 import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
 
 interface PredictOptions extends GlobalOptions {
-  image: string[];
+  images: string[];
   top: string;
   fit: Fit;
   batch: string;
@@ -30,15 +31,22 @@ interface Prediction {
 }
 
 export function addPredictCommand(program: Command): void {
+  const command = program.command('predict').description('classify images');
+  addAliasedOption(command, {
+    flags: '--images <path...>',
+    description: 'image files or directories',
+    aliases: [{ flags: '--image <path...>', note: 'the same (CLI.md spelling)' }],
+    required: true,
+  });
   withModelOptions(
-    program
-      .command('predict')
-      .description('classify images')
-      .requiredOption('--image <path...>', 'image files or directories')
+    command
       .option('--top <k>', 'classes to show per image', '5')
       .option('--fit <mode>', 'cover (resize + center crop) | fill | contain', 'cover')
       .option('--batch <n>', 'images per forward pass', '16')
-      .option('--out <file.png>', 'also draw the images with their top class as a grid'),
+      .option(
+        '--out <file.png>',
+        'also draw the images with their top class as a grid (says where)',
+      ),
   ).action(
     action(async (options: PredictOptions) => {
       const top = Number(options.top);
@@ -47,7 +55,7 @@ export function addPredictCommand(program: Command): void {
       const batchSize = positiveInt(options.batch, '--batch')!;
       choice(options.fit, FITS, '--fit');
       if (options.out !== undefined) pngOut(options.out);
-      const files = await expandImagePaths(options.image);
+      const files = await expandImagePaths(options.images);
       const { model, engine } = await setUp(options);
       model.requireClassifier('predict');
       const k = Math.min(top, model.classes);
@@ -93,6 +101,7 @@ export function addPredictCommand(program: Command): void {
           scale: viewScale(Math.min(model.input.width, model.input.height)),
           title: `${model.name}: top class per image`,
         });
+        if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
       }
       engine.dispose();
       model.dispose();

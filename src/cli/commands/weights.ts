@@ -1,5 +1,5 @@
 /**
- * `convscope weights --layer L --out F.png`: the kernels of a conv layer as a labeled grid.
+ * `convscope weights --layer L [--out F.png]`: the kernels of a conv layer as a labeled grid.
  * First-layer (gray or RGB) kernels are one tile per filter; deeper kernels one row per filter
  * with a tile per input channel (or one mean tile per filter with --input-channels mean).
  */
@@ -31,12 +31,12 @@ export function addWeightsCommand(program: Command): void {
       .command('weights')
       .description('filter kernels of a conv layer as an image grid')
       .requiredOption('--layer <name>', 'a Conv2D layer (see `convscope layers`)')
-      .requiredOption('--out <file.png>', 'the grid PNG to write')
+      .option('--out <file.png>', 'the grid PNG to write', 'weights-out.png')
       .option('--filters <spec>', 'filters to show: 0-7, 3,9,12 or all', 'all')
       .option('--shared-scale', 'one min-max range for the whole layer (default: per filter)')
       .option('--input-channels <mode>', 'auto | rgb | slices | mean', 'auto')
       .option('--scale <n>', 'upscale factor of each tile (default: tiles at least 64 px)')
-      .option('--columns <n>', 'tiles per row (rgb and mean tiles)'),
+      .option('--columns <n>', 'tiles per row (rgb and mean tiles; slices have a row per filter)'),
   ).action(
     action(async (options: WeightsOptions) => {
       if (!MODES.includes(options.inputChannels)) {
@@ -61,6 +61,12 @@ export function addWeightsCommand(program: Command): void {
         sharedScale: options.sharedScale,
         inputChannels: options.inputChannels as InputChannelMode,
       });
+      if (result.mode === 'slices' && columns !== undefined) {
+        throw new ConvscopeError(
+          `--columns does not apply to slices (one row per filter, a tile per input channel)`,
+          'leave --columns out, or use --input-channels mean for one tile per filter',
+        );
+      }
       const [kh, kw, cin] = result.kernelShape;
       const title = `${options.layer}: ${kh}x${kw} kernels, ${filters.length} filters${result.mode === 'slices' ? `, ${cin} input channels per row` : ''}`;
       if (result.mode === 'slices') {
