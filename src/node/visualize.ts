@@ -21,6 +21,7 @@ import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, viewScale, writeGridPng, type GridTile } from './grid-png.js';
 import { maximizeOnPool, type MaximizeWorkerData } from './maximize-pool.js';
+import { caption, visualizeGrid } from './visualize-grid.js';
 import { writeRawArray } from './raw-arrays.js';
 
 export interface VisualizeItem {
@@ -129,16 +130,6 @@ async function probabilities(
   return items.map((item, i) => rows[i][item.index]);
 }
 
-/** Row labels and columns for the grid: one row per layer (filters) or 10 per row (classes). */
-function gridLayout(items: VisualizeItem[]): { rowLabels?: string[]; columns: number } {
-  const layers = [...new Set(items.map((i) => i.layer))];
-  if (layers.length > 1 && layers.every(Boolean)) {
-    const perLayer = Math.max(...layers.map((l) => items.filter((i) => i.layer === l).length));
-    return { rowLabels: layers as string[], columns: perLayer };
-  }
-  return { columns: Math.min(items.length, items.length <= 10 ? items.length : 8) };
-}
-
 /** True when the run goes to worker threads (several workers, or batches cut smaller). */
 function pooled(run: VisualizeRun): boolean {
   const workers = Math.min(run.workers ?? 1, run.items.length);
@@ -241,24 +232,21 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       }
       await writeGridPng(path.join(outDir, 'history', `${item.stem}_strip.png`), strip, {
         columns: strip.length,
-        title: `${item.layer ?? 'class'} ${item.label ?? item.index}: history`,
+        title: `${item.layer ?? 'class'} ${item.label ?? item.index}${item.spec.kind === 'neuron' ? ' (neuron)' : ''}: history`,
       });
     }
     manifestItems.push(entry);
-    const name = item.label ?? `${item.index}`;
-    tiles.push({
-      image,
-      label: probability
-        ? `${name} ${probability[i].toFixed(2)}`
-        : `${name} a=${done.bestScores[i].toPrecision(3)}`,
-    });
+    tiles.push({ image, label: caption(item, done.bestScores[i], probability?.[i]) });
   }
   const layers = [...new Set(items.map((i) => i.layer ?? 'logits'))];
-  await writeGridPng(path.join(outDir, 'grid.png'), tiles, {
-    ...gridLayout(items),
-    scale,
-    title: `${model.name} · ${layers.length === 1 ? layers[0] : 'last conv of each block'} · ${run.preset}, ${done.steps} steps`,
-  });
+  await writeGridPng(
+    path.join(outDir, 'grid.png'),
+    tiles,
+    visualizeGrid(model.name, items, done.bestScores, `${run.preset}, ${done.steps} steps`, {
+      scale,
+      probability,
+    }),
+  );
   const manifest: Manifest = {
     tool: run.tool,
     model: model.name,
