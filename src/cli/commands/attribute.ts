@@ -13,7 +13,6 @@ import { classProbabilities } from '../../core/engines/engine-tensors.js';
 import { rgbaFromFloats } from '../../core/image/rgba.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
-import { attributionImage } from '../../core/methods/attribution-image.js';
 import type { AttributionTarget } from '../../core/methods/attribution-target.js';
 import {
   ATTRIBUTION_METHODS,
@@ -21,6 +20,7 @@ import {
   type Attribution,
   type AttributionMethod,
 } from '../../core/methods/attribution.js';
+import { attributionTile } from '../../node/attribution-figure.js';
 import { writeGridPng } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, targetStem, writeRawArray } from '../../node/raw-arrays.js';
@@ -209,7 +209,7 @@ export function addAttributeCommand(program: Command): void {
             engine,
           });
           const label = result.camLayer ? `${method} (${result.camLayer})` : method;
-          tiles.push({ image: attributionImage(result, input), label });
+          tiles.push(attributionTile(result, input, label));
           const raw =
             options.raw === undefined ? {} : await writeRawAttribution(options.raw, result);
           results.push({

@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { featureMaps, firstConvOfEachBlock } from '../../core/methods/feature-maps.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
-import { solidRgba } from '../../core/image/rgba.js';
-import { upscale, writeGridPng, type GridTile } from '../../node/grid-png.js';
+import { rgbaFromFloats } from '../../core/image/rgba.js';
+import { writeMapsFigure } from '../../node/maps-figure.js';
 import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, writeRawArray } from '../../node/raw-arrays.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
@@ -106,29 +106,13 @@ export function addMapsCommand(program: Command): void {
           await writeRawArray(options.raw, `${fileStem(layer.name)}.npy`, values, shape),
         );
       }
-      const largest = Math.max(...maps.map((m) => Math.max(m.height, m.width)));
-      const most = Math.max(...maps.map((m) => m.channels.length));
-      const columns = columnsWanted ?? Math.min(16, most);
-      const tiles: GridTile[] = [];
-      const rowLabels: string[] = [];
-      for (const layer of maps) {
-        const factor = Math.max(1, Math.floor(largest / Math.max(layer.height, layer.width)));
-        const rows = Math.ceil(layer.channels.length / columns);
-        for (let i = 0; i < rows * columns; i++) {
-          const channel = layer.channels[i];
-          tiles.push(
-            channel
-              ? { image: upscale(channel.image, factor), label: String(channel.index) }
-              : { image: solidRgba(1, 1, [0, 0, 0, 0]) },
-          );
-        }
-        rowLabels.push(layer.name, ...Array<string>(rows - 1).fill(''));
-      }
-      await writeGridPng(options.out, tiles, {
-        columns,
-        rowLabels,
+      await writeMapsFigure(options.out, {
+        maps,
+        input: { image: rgbaFromFloats(pixels, width, height, depth), file: options.image },
+        normalize: options.normalize as 'channel' | 'layer',
+        colormap: options.colormap as 'gray' | 'viridis',
+        columns: columnsWanted,
         scale,
-        title: `feature maps (${options.normalize} normalization)`,
       });
       if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
       if (!options.quiet && rawFiles.size > 0) {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
 import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import { filterWeights, type InputChannelMode } from '../../core/methods/weights.js';
-import { writeGridPng } from '../../node/grid-png.js';
+import { writeWeightsFigure } from '../../node/weights-figure.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { pngOut, positiveInt } from '../option-values.js';
 
@@ -67,25 +67,7 @@ export function addWeightsCommand(program: Command): void {
           'leave --columns out, or use --input-channels mean for one tile per filter',
         );
       }
-      const [kh, kw, cin] = result.kernelShape;
-      const title = `${options.layer}: ${kh}x${kw} kernels, ${filters.length} filters${result.mode === 'slices' ? `, ${cin} input channels per row` : ''}`;
-      if (result.mode === 'slices') {
-        await writeGridPng(
-          options.out,
-          result.tiles.map((t) => ({ image: t.image })),
-          { columns: cin, scale: scale ?? 6, gap: 2, title, rowLabels: filters.map((f) => `${f}`) },
-        );
-      } else {
-        await writeGridPng(
-          options.out,
-          result.tiles.map((t) => ({ image: t.image, label: String(t.filter) })),
-          {
-            columns: columns ?? Math.min(16, Math.ceil(Math.sqrt(filters.length * 2))),
-            scale,
-            title,
-          },
-        );
-      }
+      await writeWeightsFigure(options.out, result, { scale, columns });
       if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
       if (options.json) {
         printJson({
