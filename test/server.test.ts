@@ -274,20 +274,39 @@ describe('/api/models and the model files', () => {
 });
 
 describe('/api/samples and /api/patches', () => {
-  it('lists the input samples and the 1,000 Fashion-MNIST images', async () => {
+  it('lists the input samples, the 1,000 Fashion-MNIST images and the RGB photos', async () => {
     const samples = (await (await fetch(`${server.url}api/samples`)).json()) as {
       name: string;
       url: string;
       label?: string;
+      channels: number;
     }[];
     const inputs = (await readdir(path.join(PACKAGE_ROOT, 'samples', 'inputs'))).filter((f) =>
       f.endsWith('.png'),
     );
-    expect(inputs.length).toBeGreaterThan(0);
-    expect(samples).toHaveLength(1000 + inputs.length);
-    expect(samples).toContainEqual(
-      expect.objectContaining({ url: '/samples/inputs/ankle-boot.png', label: 'Ankle boot' }),
+    const photos = (await readdir(path.join(PACKAGE_ROOT, 'samples', 'photos'))).filter((f) =>
+      f.endsWith('.jpg'),
     );
+    expect(inputs.length).toBeGreaterThan(0);
+    expect(photos.length).toBeGreaterThanOrEqual(3);
+    expect(samples).toHaveLength(1000 + inputs.length + photos.length);
+    expect(samples).toContainEqual(
+      expect.objectContaining({
+        url: '/samples/inputs/ankle-boot.png',
+        label: 'Ankle boot',
+        channels: 1,
+      }),
+    );
+    // The photos are RGB and small (the package ships them).
+    const rgb = samples.filter((s) => s.channels === 3);
+    expect(rgb.map((s) => s.url).sort()).toEqual(photos.map((f) => `/samples/photos/${f}`).sort());
+    for (const photo of rgb) {
+      const bytes = Buffer.from(
+        await (await fetch(`${server.url}${photo.url.slice(1)}`)).arrayBuffer(),
+      );
+      expect(bytes.length).toBeLessThanOrEqual(64 * 1024);
+      expect((await sharp(bytes).metadata()).channels).toBe(3);
+    }
     const fashion = samples.find((s) => s.url === '/samples/fashion-mnist/0000-ankle-boot.png');
     expect(fashion?.label).toBe('Ankle boot');
     const image = await fetch(`${server.url}${fashion!.url.slice(1)}`);

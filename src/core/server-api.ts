@@ -22,8 +22,10 @@ export interface SampleEntry {
   name: string;
   url: string;
   label?: string;
-  /** Which collection it belongs to: `inputs` or `fashion-mnist`. */
+  /** Which collection it belongs to: `inputs`, `fashion-mnist` or `photos`. */
   group: string;
+  /** 1 (gray) or 3 (RGB): the page offers the samples that fit the model's input. */
+  channels: 1 | 3;
 }
 
 /** `GET /api/patches`: one entry per `--patches` folder and layer. */

@@ -1,10 +1,12 @@
 /**
  * The sample images the workbench offers (`GET /api/samples`), served from the package's
- * `samples/` folder under `/samples/`: the hand-picked `samples/inputs/*.png` (labelled from the
- * file name, matched to the embedded model's class names where one fits, so `ankle-boot.png`
- * reads "Ankle boot") and the 1,000 Fashion-MNIST test images listed in
- * `samples/fashion-mnist/index.json`. A missing folder just means no samples. The list is read
- * once and kept: the package's files do not change while the server runs.
+ * `samples/` folder under `/samples/`: the hand-picked gray `samples/inputs/*.png` (labelled
+ * from the file name, matched to the embedded model's class names where one fits, so
+ * `ankle-boot.png` reads "Ankle boot"), the 1,000 gray Fashion-MNIST test images listed in
+ * `samples/fashion-mnist/index.json`, and the RGB photos in `samples/photos/` (credits in its
+ * README). Each entry says its channels, so the page offers gray samples to gray models and
+ * photos to RGB ones. A missing folder just means no samples. The list is read once and kept:
+ * the package's files do not change while the server runs.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +40,7 @@ async function inputSamples(dir: string, labels: string[]): Promise<SampleEntry[
       url: `/samples/inputs/${encodeURIComponent(file)}`,
       label,
       group: 'inputs',
+      channels: 1 as const,
     };
   });
 }
@@ -52,7 +55,20 @@ async function fashionSamples(dir: string): Promise<SampleEntry[]> {
       url: `/samples/fashion-mnist/${encodeURIComponent(e.file)}`,
       ...(typeof e.name === 'string' ? { label: e.name } : {}),
       group: 'fashion-mnist',
+      channels: 1 as const,
     }));
+}
+
+async function photoSamples(dir: string): Promise<SampleEntry[]> {
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((n) => /\.(png|jpe?g)$/i.test(n) && !n.startsWith('.'))
+    .sort();
+  return names.map((file) => ({
+    name: file.replace(/\.[^.]+$/, ''),
+    url: `/samples/photos/${encodeURIComponent(file)}`,
+    group: 'photos',
+    channels: 3 as const,
+  }));
 }
 
 /**
@@ -69,6 +85,7 @@ export function sampleLister(samplesDir: string, labelsFile: string): () => Prom
     return [
       ...(await inputSamples(path.join(samplesDir, 'inputs'), names)),
       ...(await fashionSamples(path.join(samplesDir, 'fashion-mnist'))),
+      ...(await photoSamples(path.join(samplesDir, 'photos'))),
     ];
   };
   return () => {

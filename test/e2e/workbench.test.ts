@@ -55,6 +55,52 @@ async function recordFrames(page: Page): Promise<void> {
   });
 }
 
+/**
+ * The inside view's layout at 1280 px: no horizontal scroll; the picked images' patches in a
+ * 3-column grid with the picker below it, not in it; kernels numbered and the unit's outlined;
+ * the layer menu's text not cut.
+ */
+async function expectInsideLayout(page: Page, unit: number): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+  const boxes = await page
+    .locator('.patches .tile')
+    .evaluateAll((tiles) =>
+      tiles
+        .map((t) => t.getBoundingClientRect())
+        .map((r) => ({ x: r.x, y: r.y, bottom: r.bottom })),
+    );
+  expect(boxes).toHaveLength(9);
+  expect(new Set(boxes.map((b) => Math.round(b.x))).size).toBe(3);
+  expect(new Set(boxes.map((b) => Math.round(b.y))).size).toBe(3);
+  expect(await page.locator('.patches .scan-zone, .patches input').count()).toBe(0);
+  const zone = (await page.locator('.scan-zone').boundingBox())!;
+  expect(zone.y).toBeGreaterThanOrEqual(Math.max(...boxes.map((b) => b.bottom)));
+  // Kernels carry their filter number; the selected unit's are outlined, and only those.
+  const kernels = await page
+    .locator('.weights .tile')
+    .evaluateAll((tiles) =>
+      tiles.map((t) => [
+        t.getAttribute('data-index'),
+        t.querySelector('figcaption')?.textContent,
+        t.classList.contains('selected'),
+      ]),
+    );
+  expect(kernels.length).toBeGreaterThan(unit);
+  for (const [index, caption, selected] of kernels) {
+    expect(caption).toBe(index);
+    expect(selected).toBe(index === String(unit));
+  }
+  // The layer menu's text fits its box (measured in the select's own font, less the arrow).
+  const fit = await page.$eval('select[name="layer"]', (s) => {
+    const select = s as HTMLSelectElement;
+    const g = document.createElement('canvas').getContext('2d')!;
+    g.font = getComputedStyle(select).font;
+    const text = g.measureText(select.selectedOptions[0].textContent!).width;
+    return { text, room: select.clientWidth - 28 };
+  });
+  expect(fit.text).toBeLessThanOrEqual(fit.room);
+}
+
 describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
   let server: Served;
   let browser: Browser;
@@ -269,12 +315,38 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
       files.map((f) => path.join(dir, f)),
     );
     await page.waitForSelector('.patches canvas.patch');
-    expect(await page.textContent('.patches .note')).toMatch(
+    expect(await page.textContent('.patches-panel .note')).toMatch(
       /^Top 9 of 12 picked images for block1_conv2 filter 3/,
     );
     const shown = await page.locator('.patches figcaption').allTextContents();
     expect(shown).toEqual(expected.map((v) => formatValue(v)));
+    await expectInsideLayout(page, 3);
+    await page.screenshot({ path: path.join(SHOTS, 'inside-picked.png'), fullPage: true });
+
+    // Clicking a kernel picks (and outlines) its filter; a class target disables the Unit field.
+    await page.click('.weights .tile[data-index="5"]');
+    expect(await page.inputValue('input[name="unit"]')).toBe('5');
+    await page.waitForSelector('.patches-panel .note:text-matches("filter 5:")');
+    await expectInsideLayout(page, 5);
+    await page.selectOption('select[name="target"]', '8');
+    expect(await page.isDisabled('input[name="unit"]')).toBe(true);
+    await page.selectOption('select[name="target"]', 'unit');
+    expect(await page.isDisabled('input[name="unit"]')).toBe(false);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps the inside view within a 1280 px window before any image is picked', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}?backend=wasm&view=inside&layer=block1_conv2&unit=2`);
+    await page.waitForSelector('.scan-zone input[name="patch-images"]');
+    await page.waitForSelector('.weights .tile');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      1280,
+    );
+    expect(await page.isVisible('.scan-zone')).toBe(true);
+    expect(await page.locator('.weights .tile.selected').getAttribute('data-index')).toBe('2');
     expect(errors).toEqual([]);
     await page.close();
   });

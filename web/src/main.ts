@@ -38,6 +38,9 @@ let backend: BackendInfo;
 let model: ModelInfo | null = null;
 let view: ViewHandle | null = null;
 let samples: Promise<Sample[]> | null = null;
+// Each load gets a number; only the newest may show its model (the last choice wins).
+let latestLoad = 0;
+let pendingLoads = 0;
 
 function writeUrl(): void {
   const query = stateQuery(state);
@@ -80,6 +83,19 @@ function renderTabs(): void {
   );
 }
 
+function allSamples(): Promise<Sample[]> {
+  return (samples ??= fetch('/api/samples').then((r) => {
+    if (!r.ok) throw new Error(`the server lists no sample images (HTTP ${r.status})`);
+    return r.json() as Promise<Sample[]>;
+  }));
+}
+
+/** Samples with the model's channels (gray for gray models, photos for RGB); else all. */
+function fitting(all: Sample[], channels: number): Sample[] {
+  const fit = all.filter((s) => s.channels === channels);
+  return fit.length > 0 ? fit : all;
+}
+
 function mountView(): void {
   view?.dispose();
   view = null;
@@ -87,6 +103,7 @@ function mountView(): void {
   renderTabs();
   if (!model) return;
   if (state.view === 'classes' && !model.classes) state.view = 'filters';
+  const { channels } = model.input;
   const ctx: ViewContext = {
     client,
     model,
@@ -97,11 +114,7 @@ function mountView(): void {
       writeUrl();
     },
     showError,
-    samples: () =>
-      (samples ??= fetch('/api/samples').then((r) => {
-        if (!r.ok) throw new Error(`the server lists no sample images (HTTP ${r.status})`);
-        return r.json() as Promise<Sample[]>;
-      })),
+    samples: async () => fitting(await allSamples(), channels),
   };
   main.dataset.view = state.view;
   if (state.view === 'maps') view = mountMapsView(main, ctx);
@@ -110,15 +123,21 @@ function mountView(): void {
 }
 
 async function loadModel(source: ModelSource): Promise<void> {
+  const load = ++latestLoad;
   view?.dispose();
   view = null;
   model = null;
   errors.replaceChildren();
   main.dataset.state = 'loading';
   main.replaceChildren(h('p', { class: 'loading' }, `Loading ${source.name}…`));
+  document.getElementById('model-info')!.textContent = '';
+  main.dataset.pendingLoads = String(++pendingLoads);
+  let loaded: ModelInfo;
   try {
-    model = await client.call('loadModel', { source });
+    // The worker cancels an older load when a newer one arrives.
+    loaded = await client.call('loadModel', { source });
   } catch (error) {
+    if (load !== latestLoad) return;
     main.dataset.state = 'error';
     main.replaceChildren(
       h(
@@ -130,8 +149,13 @@ async function loadModel(source: ModelSource): Promise<void> {
     renderTabs();
     showError(error);
     return;
+  } finally {
+    main.dataset.pendingLoads = String(--pendingLoads);
   }
+  if (load !== latestLoad) return;
+  model = loaded;
   main.dataset.state = 'ready';
+  main.dataset.model = model.name;
   const { input, layers, parameters } = model;
   document.getElementById('model-info')!.textContent =
     `${model.name} · ${input.height}×${input.width}×${input.channels} · ${layers.length} layers · ${(parameters / 1e6).toFixed(2)} M params`;
@@ -155,18 +179,36 @@ function sourceFor(entries: ModelEntry[]): ModelSource {
   };
 }
 
+/** A picker label: `serve --model DIR` names a path; show its last folder, the path as title. */
+function entryLabel(entry: ModelEntry): string {
+  if (entry.source !== 'cli') return `${entry.name} (${entry.source})`;
+  const parts = entry.name
+    .replace(/\/model\.json$/i, '')
+    .split(/[\\/]/)
+    .filter(Boolean);
+  return `${parts.at(-1) ?? entry.name} (--model)`;
+}
+
 function setupModelPicker(entries: ModelEntry[]): void {
   modelSelect.replaceChildren(
     ...entries.map((e) =>
-      h('option', { value: e.name, selected: e.name === state.model }, `${e.name} (${e.source})`),
+      h('option', { value: e.name, selected: e.name === state.model, title: e.url }, entryLabel(e)),
     ),
     h('option', { value: 'url', selected: state.model === 'url' }, 'model.json URL…'),
   );
   modelSelect.addEventListener('change', () => {
     if (modelSelect.value === 'url') {
       const url = prompt('URL of a TF.js layers model.json', state.modelUrl ?? 'https://');
-      if (!url) return;
-      Object.assign(state, { model: 'url', modelUrl: url, layer: undefined, unit: undefined });
+      if (!url) {
+        modelSelect.value = state.model ?? '';
+        return;
+      }
+      Object.assign(state, {
+        model: 'url',
+        modelUrl: url,
+        layer: undefined,
+        unit: undefined,
+      });
     } else
       Object.assign(state, {
         model: modelSelect.value,
@@ -240,8 +282,10 @@ async function start(): Promise<void> {
     const response = await fetch('/api/models');
     if (!response.ok) throw new Error(`the server lists no models (HTTP ${response.status})`);
     entries = (await response.json()) as ModelEntry[];
+    // The source first: it settles `state.model` (the server's default) that the picker shows.
+    const source = sourceFor(entries);
     setupModelPicker(entries);
-    await loadModel(sourceFor(entries));
+    await loadModel(source);
   } catch (error) {
     main.replaceChildren();
     showError(error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, parseState, stateQuery, type AppState } from './state.js';
+import { DEFAULT_STATE, defaultFilters, parseState, stateQuery, type AppState } from './state.js';
 
 describe('URL state', () => {
   it('round-trips every field through the query string', () => {
@@ -34,5 +34,16 @@ describe('URL state', () => {
     expect(state.options).toEqual({ steps: '32' });
     expect(state.seed).toBe(0);
     expect(state.unit).toBeUndefined();
+  });
+
+  it('leaves the filters unset unless the URL names them; the default fits the layer', () => {
+    expect(parseState('').filters).toBeUndefined();
+    expect(parseState('filters=0-15').filters).toBe('0-15');
+    expect([
+      defaultFilters(512),
+      defaultFilters(16),
+      defaultFilters(10),
+      defaultFilters(1),
+    ]).toEqual(['0-15', '0-15', '0-9', '0']);
   });
 });

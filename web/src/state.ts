@@ -15,8 +15,11 @@ export interface AppState {
   modelUrl?: string;
   view: View;
   layer?: string;
-  /** Index spec of the filters to optimize (e.g. `0-15`). */
-  filters: string;
+  /**
+   * Index spec of the filters to optimize (e.g. `3,9,12`); absent: the layer's first 16, or all
+   * of a layer with fewer (see `defaultFilters`). Only a spec someone typed can be out of range.
+   */
+  filters?: string;
   /** Index spec or `all` for the classes view. */
   classes: string;
   /** Preset name (absent: the task's default). */
@@ -37,7 +40,6 @@ export interface AppState {
 
 export const DEFAULT_STATE: AppState = {
   view: 'filters',
-  filters: '0-15',
   classes: 'all',
   options: {},
   seed: 0,
@@ -56,7 +58,7 @@ export function parseState(query: string): AppState {
   const view = get('view');
   if (view && (VIEWS as readonly string[]).includes(view)) state.view = view as View;
   state.layer = get('layer');
-  state.filters = get('filters') ?? state.filters;
+  state.filters = get('filters');
   state.classes = get('classes') ?? state.classes;
   state.preset = get('preset');
   const seed = Number(get('seed'));
@@ -87,7 +89,7 @@ export function stateQuery(state: AppState): string {
   put('url', state.modelUrl);
   put('view', state.view, DEFAULT_STATE.view);
   put('layer', state.layer);
-  put('filters', state.filters, DEFAULT_STATE.filters);
+  put('filters', state.filters);
   put('classes', state.classes, DEFAULT_STATE.classes);
   put('preset', state.preset);
   put('seed', state.seed, DEFAULT_STATE.seed);
@@ -98,4 +100,13 @@ export function stateQuery(state: AppState): string {
   put('threads', state.threads);
   for (const [key, value] of Object.entries(state.options)) put(`o.${key}`, value);
   return params.toString();
+}
+
+/**
+ * The filters a run takes when none are named: the first 16, or every one of a smaller layer.
+ * @example defaultFilters(10) // '0-9'
+ */
+export function defaultFilters(channels: number): string {
+  const count = Math.max(1, Math.min(16, channels));
+  return count === 1 ? '0' : `0-${count - 1}`;
 }

@@ -21,6 +21,27 @@ setWasmPaths({
 });
 tf.env().set('PROD', true);
 
+/** Threads the WASM build can run: it pre-starts 8 pthread workers. */
+const MAX_WASM_THREADS = 8;
+
+/**
+ * tfjs' WASM backend caps its thread pool at `navigator.hardwareConcurrency / 2` (it assumes
+ * two hyper-threads per core), read once when the module starts: 1 thread on a 2-core machine
+ * whatever `setThreadsCount` asks. This worker's navigator is its own, so report twice the
+ * wanted count here; nothing else in the worker reads it.
+ */
+function allowWasmThreads(wanted: number): void {
+  const reported = Math.max(navigator.hardwareConcurrency || 1, wanted * 2);
+  try {
+    Object.defineProperty(navigator, 'hardwareConcurrency', {
+      value: reported,
+      configurable: true,
+    });
+  } catch {
+    // A browser that refuses: the backend keeps its own cap (the badge shows the real count).
+  }
+}
+
 /** The WebGL renderer's name when it is a software one (SwiftShader, llvmpipe), else null. */
 function softwareRenderer(): string | null {
   try {
@@ -50,10 +71,12 @@ function skipReason(name: BackendName, explicit: boolean): string | null {
  * @example const { backend, threads } = await selectBackend();
  */
 export async function selectBackend(wanted?: BackendName, threads?: number): Promise<BackendInfo> {
-  // tfjs asks for half the cores' worth of WASM threads (1 on a 2-core machine); the page's
-  // own thread mostly waits while an optimization runs, so ask for every core. Before anything
-  // touches the engine: the count is read when the WASM backend starts.
-  setThreadsCount(threads ?? Math.max(1, navigator.hardwareConcurrency || 1));
+  // The page's own thread mostly waits while an optimization runs, so ask for one WASM thread
+  // per core. Before anything touches the engine: the count is read when the backend starts.
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  const wantedThreads = Math.min(threads ?? cores, MAX_WASM_THREADS);
+  setThreadsCount(wantedThreads);
+  allowWasmThreads(wantedThreads);
   useFastGradients();
   const order = wanted ? [wanted, ...BACKEND_ORDER.filter((b) => b !== wanted)] : BACKEND_ORDER;
   const notes: string[] = [];

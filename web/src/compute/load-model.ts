@@ -19,7 +19,40 @@ import { bitmapRgba } from '../draw/images.js';
 // A model on another origin must allow this page (CORS and, under COEP, CORP headers).
 const CROSS_ORIGIN_HINT =
   'check the URL; a server on another origin must allow it (CORS, Cross-Origin-Resource-Policy)';
-const fetchBytes = (url: string) => fetchModelBytes(url, CROSS_ORIGIN_HINT);
+type Fetch = (url: string) => Promise<ArrayBuffer>;
+
+/** Downloads that stop when `signal` aborts (a newer model choice). */
+const fetcher =
+  (signal?: AbortSignal): Fetch =>
+  (url) =>
+    fetchModelBytes(url, CROSS_ORIGIN_HINT, (u) => fetch(u, { signal }));
+
+/**
+ * An optional file beside model.json (labels.json, mean.png), as the CLI reads them: absent
+ * (HTTP error or unreachable) is fine, anything the server does send is used.
+ */
+async function optionalBeside(
+  name: string,
+  base: URL,
+  signal?: AbortSignal,
+): Promise<ArrayBuffer | undefined> {
+  const response = await fetch(new URL(name, base), { signal }).catch((error: unknown) => {
+    if (signal?.aborted) throw error;
+    return null;
+  });
+  return response?.ok ? response.arrayBuffer() : undefined;
+}
+
+function parseLabels(bytes: ArrayBuffer, where: string): unknown {
+  try {
+    return JSON.parse(decode(bytes));
+  } catch (error) {
+    throw new ConvscopeError(
+      `${where} is not JSON: ${(error as Error).message}`,
+      'labels.json must be a JSON array of class names, one per output unit',
+    );
+  }
+}
 
 /** A PNG/JPEG blob as HWC floats in [0, 1] at the model's input size (gray: the red channel). */
 async function decodeMean(
@@ -45,17 +78,27 @@ interface Opened {
   mean?: Blob;
 }
 
-async function openUrl(source: Extract<ModelSource, { kind: 'url' }>): Promise<Opened> {
+async function openUrl(
+  source: Extract<ModelSource, { kind: 'url' }>,
+  signal?: AbortSignal,
+): Promise<Opened> {
+  const fetchBytes = fetcher(signal);
   const base = new URL(source.url, self.location.href);
   const json = parseModelJson(decode(await fetchBytes(base.href)), source.url);
   const artifacts = await layersArtifacts(json, source.url, (name) =>
     fetchBytes(new URL(name, base).href),
   );
+  // Named by the server's catalog, or else looked up beside model.json (as the CLI does).
+  const labelsBytes = source.labelsUrl
+    ? await fetchBytes(source.labelsUrl)
+    : await optionalBeside('labels.json', base, signal);
+  const meanBytes = source.meanUrl
+    ? await fetchBytes(source.meanUrl)
+    : await optionalBeside('mean.png', base, signal);
+  const labelsWhere = source.labelsUrl ?? new URL('labels.json', base).href;
+  const labels = labelsBytes ? parseLabels(labelsBytes, labelsWhere) : undefined;
+  const mean = meanBytes ? new Blob([meanBytes]) : undefined;
   const model = await buildLayersModel(artifacts, source.url);
-  const labels = source.labelsUrl
-    ? JSON.parse(decode(await fetchBytes(source.labelsUrl)))
-    : undefined;
-  const mean = source.meanUrl ? new Blob([await fetchBytes(source.meanUrl)]) : undefined;
   return { model, preprocess: source.preprocess ?? json.convscope?.preprocess, labels, mean };
 }
 
@@ -81,7 +124,9 @@ async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promi
   });
   const model = await buildLayersModel(artifacts, jsonFile.name);
   const labelsFile = byName.get('labels.json');
-  const labels = labelsFile ? JSON.parse(await labelsFile.text()) : undefined;
+  const labels = labelsFile
+    ? parseLabels(await labelsFile.arrayBuffer(), 'the dropped labels.json')
+    : undefined;
   return { model, preprocess: json.convscope?.preprocess, labels, mean: byName.get('mean.png') };
 }
 
@@ -89,8 +134,8 @@ async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promi
  * Loads the model of `source` as a VisModel.
  * @example const model = await openModel({ kind: 'url', name: 'embedded', url: '/models/embedded/model.json' });
  */
-export async function openModel(source: ModelSource): Promise<VisModel> {
-  const opened = source.kind === 'url' ? await openUrl(source) : await openFiles(source);
+export async function openModel(source: ModelSource, signal?: AbortSignal): Promise<VisModel> {
+  const opened = source.kind === 'url' ? await openUrl(source, signal) : await openFiles(source);
   const labels = Array.isArray(opened.labels) ? opened.labels.map(String) : undefined;
   const [, height, width, channels] = opened.model.inputs[0].shape;
   const meanImage =

@@ -22,6 +22,8 @@ const scope = self as unknown as WorkerScope;
 
 let model: VisModel | null = null;
 const jobs = new Map<number, MaximizeJob>();
+/** The newest model load: a newer one aborts its downloads, and it never replaces the model. */
+let latestLoad: { id: number; abort: AbortController } | null = null;
 
 function needModel(): VisModel {
   if (!model) throw new ConvscopeError('no model is loaded', 'pick a model first');
@@ -43,8 +45,25 @@ type Handler<K extends CallName> = (
 
 const handlers: { [K in CallName]: Handler<K> } = {
   init: (request) => selectBackend(request.backend, request.threads),
-  loadModel: async (request) => {
-    const next = await openModel(request.source);
+  loadModel: async (request, id) => {
+    latestLoad?.abort.abort();
+    const load = { id, abort: new AbortController() };
+    latestLoad = load;
+    const superseded = () =>
+      new ConvscopeError(
+        'superseded by a newer model choice',
+        'nothing to do: the page ignores it',
+      );
+    let next: VisModel;
+    try {
+      next = await openModel(request.source, load.abort.signal);
+    } catch (error) {
+      throw load.abort.signal.aborted ? superseded() : error;
+    }
+    if (latestLoad !== load) {
+      next.dispose();
+      throw superseded();
+    }
     model?.dispose();
     model = next;
     return modelInfo(next);

@@ -2,6 +2,7 @@
 import type { SampleEntry } from '../../../src/core/server-api.js';
 import type { ComputeClient } from '../bridge/client.js';
 import type { BackendInfo, ModelInfo } from '../bridge/protocol.js';
+import { h } from '../draw/dom.js';
 import type { AppState } from '../state.js';
 
 export type Sample = SampleEntry;
@@ -21,9 +22,17 @@ export interface ViewHandle {
   dispose(): void;
 }
 
-/** Layers a view can show, labelled with output shape and receptive field. */
-export function layerLabel(layer: ModelInfo['layers'][number]): string {
+/**
+ * A layer menu entry: name, output shape and receptive field, short enough for the controls
+ * column (the kind, e.g. Conv2D, goes into the option's title).
+ * @example layerOption(layer, true) // <option title="block2_conv2 (Conv2D)">block2_conv2 · 14×14×32 · RF 10px</option>
+ */
+export function layerOption(layer: ModelInfo['layers'][number], selected: boolean) {
   const shape = layer.shape.map((d) => d ?? '?').join('×');
   const field = layer.receptiveField ? ` · RF ${layer.receptiveField}px` : '';
-  return `${layer.name} (${layer.kind}) ${shape}${field}`;
+  return h(
+    'option',
+    { value: layer.name, selected, title: `${layer.name} (${layer.kind})` },
+    `${layer.name} · ${shape}${field}`,
+  );
 }

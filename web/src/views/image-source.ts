@@ -47,6 +47,16 @@ export async function loadUrlImage(url: string): Promise<Rgba> {
   return decodeImage(await response.blob(), url);
 }
 
+/**
+ * The image a view opens with: the URL state's, unless it is a sample that does not fit this
+ * model (a gray sample kept from a gray model, now an RGB one is open); else the first sample.
+ */
+function initialImage(wanted: string | undefined, samples: Sample[]): string {
+  const isSample = wanted?.startsWith('/samples/');
+  if (wanted && (!isSample || samples.some((s) => s.url === wanted))) return wanted;
+  return samples[0].url;
+}
+
 /** Where a picked image came from; `initial` marks the one loaded when the view opens. */
 export interface ImageSource {
   url?: string;
@@ -113,10 +123,13 @@ export function imagePicker(
   const element = h('div', { class: 'image-picker' }, select, zone);
   ctx
     .samples()
-    .then((samples) => loadUrlImage(ctx.state.image ?? samples[0].url))
-    .then((first) => {
+    .then(async (samples) => {
+      const url = initialImage(ctx.state.image, samples);
+      const first = await loadUrlImage(url);
       if (!picked && element.isConnected) {
-        onImage(first, { url: ctx.state.image, name: 'initial', initial: true });
+        select.value = url; // the menu names the image shown
+        // A defaulted image stays out of the URL state (short URLs); a replaced one goes in.
+        onImage(first, { url: ctx.state.image ? url : undefined, name: 'initial', initial: true });
       }
     })
     .catch((error) => ctx.showError(error));

@@ -6,7 +6,7 @@
 import type { MapsResult, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
 import { drawRgba } from '../draw/images.js';
-import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
+import { layerOption, type ViewContext, type ViewHandle } from './context.js';
 import { imagePicker } from './image-source.js';
 import { Webcam } from './webcam.js';
 
@@ -40,9 +40,7 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
   const layerSelect = h(
     'select',
     { name: 'layer' },
-    ...spatial.map((l) =>
-      h('option', { value: l.name, selected: l.name === layer }, layerLabel(l)),
-    ),
+    ...spatial.map((l) => layerOption(l, l.name === layer)),
   );
   const colormap = h(
     'select',

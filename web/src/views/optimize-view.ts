@@ -10,8 +10,9 @@ import { defaultPresetFor, getPreset } from '../../../src/core/optimize/presets.
 import type { RunningJob } from '../bridge/client.js';
 import { formatValue, h } from '../draw/dom.js';
 import { drawRgba } from '../draw/images.js';
+import { defaultFilters } from '../state.js';
 import type { RunItem, RunRecord } from '../export/run-export.js';
-import { layerLabel, type ViewContext, type ViewHandle } from './context.js';
+import { layerOption, type ViewContext, type ViewHandle } from './context.js';
 import { HistoryDetail } from './history-detail.js';
 import { settingsForm } from './settings-form.js';
 
@@ -67,7 +68,8 @@ function chooseAll(
   const layer = state.layer ?? model.defaultLayer;
   const node = model.layers.find((l) => l.name === layer);
   const channels = node?.channels ?? 0;
-  const indices = parseIndexSpec(state.filters, channels, 'filter', `layer '${layer}'`);
+  const spec = state.filters ?? defaultFilters(channels);
+  const indices = parseIndexSpec(spec, channels, 'filter', `layer '${layer}'`);
   const items = indices.map((index) => ({
     index,
     label: `filter ${index}`,
@@ -95,32 +97,37 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
   const layerSelect = h(
     'select',
     { name: 'layer' },
-    ...layers.map((l) =>
-      h(
-        'option',
-        { value: l.name, selected: l.name === (ctx.state.layer ?? model.defaultLayer) },
-        layerLabel(l),
-      ),
-    ),
+    ...layers.map((l) => layerOption(l, l.name === (ctx.state.layer ?? model.defaultLayer))),
   );
-  layerSelect.addEventListener('change', () => ctx.update({ layer: layerSelect.value }));
+  const layerChannels = () =>
+    layers.find((l) => l.name === (ctx.state.layer ?? model.defaultLayer))?.channels ?? 0;
   const itemsInput = h('input', {
     name: task,
     // `all` of ImageNet's 1,000 classes is no default for one batch: start with eight.
     value:
       task === 'filters'
-        ? ctx.state.filters
+        ? (ctx.state.filters ?? defaultFilters(layerChannels()))
         : ctx.state.classes === 'all' && (model.classes ?? 0) > MAX_ITEMS
           ? '0-7'
           : ctx.state.classes,
     title: 'e.g. 0-15, 3,9,12 or all' + (task === 'classes' ? ' or class names' : ''),
   });
+  layerSelect.addEventListener('change', () => {
+    ctx.update({ layer: layerSelect.value });
+    // The default follows the layer; a spec someone typed stays (and is checked at Run).
+    if (task === 'filters' && ctx.state.filters === undefined)
+      itemsInput.value = defaultFilters(layerChannels());
+  });
   if (task === 'classes' && itemsInput.value !== ctx.state.classes) {
     ctx.update({ classes: itemsInput.value });
   }
-  itemsInput.addEventListener('change', () =>
-    ctx.update(task === 'filters' ? { filters: itemsInput.value } : { classes: itemsInput.value }),
-  );
+  itemsInput.addEventListener('change', () => {
+    if (task === 'classes') return ctx.update({ classes: itemsInput.value });
+    // An emptied field means the default again.
+    const typed = itemsInput.value.trim();
+    ctx.update({ filters: typed || undefined });
+    if (!typed) itemsInput.value = defaultFilters(layerChannels());
+  });
   const seedInput = h('input', {
     name: 'seed',
     type: 'number',
@@ -163,6 +170,7 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
     try {
       chosen = chooseItems(ctx, task);
     } catch (error) {
+      status.textContent = 'Not started: see the error above.';
       ctx.showError(error);
       return;
     }
