@@ -13,9 +13,9 @@ import type { GridTile } from './grid-png.js';
 const QUANTITY: Record<AttributionMethod, string> = {
   deconvnet: 'projection (0 = gray)',
   guided: 'gradient (0 = gray)',
-  saliency: '|gradient|, max over channels',
-  smoothgrad: '|mean noisy gradient|, max over channels',
-  gradcam: 'Grad-CAM (over a gray copy)',
+  saliency: '|gradient| (max over channels)',
+  smoothgrad: '|mean gradient under noise|',
+  gradcam: 'Grad-CAM, over the image in gray',
 };
 
 /** The colour bar of an attribution's picture. */

@@ -6,7 +6,7 @@
  * a bar w px wide is `colormap(i / (w - 1))`, testable); labels are SVG text for sharp.
  */
 import type { Colormap } from '../core/image/colormap.js';
-import { escapeXml } from './svg-text.js';
+import { escapeXml, fitText } from './svg-text.js';
 
 export interface ColorbarTick {
   /** Position along the bar, 0 (left, colormap(0)) to 1 (right, colormap(1)). */
@@ -62,7 +62,8 @@ export function rangeTicks(min: number, max: number): ColorbarTick[] {
 
 /**
  * Paints `bar` into an RGB canvas (`canvasWidth` px wide, 3 bytes a pixel) with its top-left
- * corner at (x, y) and the given width, and returns the SVG text elements of its labels.
+ * corner at (x, y) and the given width, and returns the SVG text elements of its labels (the
+ * caption cut to `captionWidth`, by default the bar's).
  */
 export function paintColorbar(
   canvas: Buffer,
@@ -71,12 +72,13 @@ export function paintColorbar(
   y: number,
   width: number,
   bar: Colorbar,
+  captionWidth = width,
 ): string[] {
   const texts: string[] = [];
   let top = y;
   if (bar.caption) {
     texts.push(
-      `<text x="${x}" y="${top + CAPTION_FONT}" font-size="${CAPTION_FONT}">${escapeXml(bar.caption)}</text>`,
+      `<text x="${x}" y="${top + CAPTION_FONT}" font-size="${CAPTION_FONT}">${escapeXml(fitText(bar.caption, captionWidth, CAPTION_FONT))}</text>`,
     );
     top += CAPTION_FONT + 4;
   }

@@ -189,7 +189,10 @@ export async function renderGridPng(tiles: GridTile[], options: GridOptions = {}
   }
   if (figureBar) {
     const y = top + bodyHeight + 2;
-    texts.push(...paintColorbar(canvas, width, left + gap, y, figureBarWidth, figureBar));
+    const captionWidth = width - left - 2 * gap;
+    texts.push(
+      ...paintColorbar(canvas, width, left + gap, y, figureBarWidth, figureBar, captionWidth),
+    );
   }
   for (const [n, note] of notes.entries()) {
     const y = top + bodyHeight + figureBarHeight + (n + 1) * NOTE_HEIGHT - 3;

@@ -53,9 +53,7 @@ export function deadNotes(items: GridItem[], best: number[]): string[] {
   const dead = items.filter((item, i) => isDead(item, best[i]));
   if (dead.length === 0) return [];
   const names = dead.map((d) => (d.layer ? `${d.layer} ${d.index}` : `${d.index}`)).join(', ');
-  return [
-    `dead: activation 0 at every step (no gradient through the ReLU), so the image shows nothing of: ${names}`,
-  ];
+  return [`dead: activation 0 at every step, so their tiles show nothing of the filter: ${names}`];
 }
 
 /**
