@@ -22,3 +22,14 @@ export async function cli(...args: string[]): Promise<CliResult> {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+/** `cli` run in the folder `cwd` (for outputs written to a default path). */
+export async function cliIn(cwd: string, ...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd, maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
