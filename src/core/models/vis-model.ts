@@ -117,7 +117,7 @@ export class VisModel {
     const last = this.layers[this.layers.length - 1];
     throw new ConvscopeError(
       `${what} needs class scores, but ${this.name} has no classifier: its output '${last.name}' is a ${last.outputShape.join('x')} feature map`,
-      'use a model with its classifier (e.g. vgg16 rather than vgg16-notop), or look at units with filters, maps or attribute --layer L --filter K',
+      'use a model with its classifier (e.g. vgg16 rather than vgg16-notop), or look at units with filters, maps or attribute --layer L --filters K',
     );
   }
 
