@@ -34,7 +34,7 @@ export interface AppState {
   /** Colormap of the feature maps. */
   colormap: 'viridis' | 'gray';
   backend?: BackendName;
-  /** WASM threads (default: one per core). */
+  /** WASM threads (default: half the logical cores, as tfjs picks; at most 8). */
   threads?: number;
 }
 

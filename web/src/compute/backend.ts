@@ -71,10 +71,12 @@ function skipReason(name: BackendName, explicit: boolean): string | null {
  * @example const { backend, threads } = await selectBackend();
  */
 export async function selectBackend(wanted?: BackendName, threads?: number): Promise<BackendInfo> {
-  // The page's own thread mostly waits while an optimization runs, so ask for one WASM thread
-  // per core. Before anything touches the engine: the count is read when the backend starts.
+  // Default: half the logical cores (tfjs' own choice). On the 2-core test VM, shared with
+  // other jobs, 2 threads ran a 16-filter optimization ~30% slower than 1 (the pool spins while
+  // it waits for a core); `?threads=N` asks for more. Before anything touches the engine: the
+  // count is read when the backend starts.
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  const wantedThreads = Math.min(threads ?? cores, MAX_WASM_THREADS);
+  const wantedThreads = Math.min(threads ?? Math.max(1, Math.floor(cores / 2)), MAX_WASM_THREADS);
   setThreadsCount(wantedThreads);
   allowWasmThreads(wantedThreads);
   useFastGradients();
@@ -94,7 +96,7 @@ export async function selectBackend(wanted?: BackendName, threads?: number): Pro
           const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
           const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
           notes.push(
-            `wasm: simd ${simd}, threads support ${multithread}, ${threads} XNNPACK threads`,
+            `wasm: simd ${simd}, threads support ${multithread}, ${threads} XNNPACK threads (default: half the logical cores; ?threads=N sets it)`,
           );
         }
         return { backend: name, threads, notes };
