@@ -25,11 +25,11 @@ beforeAll(async () => {
 });
 afterAll(() => model?.dispose());
 
-async function run(engine?: TfjsEngine | AutoEngine): Promise<MaximizeResult> {
+async function run(engine?: TfjsEngine | AutoEngine, fuse = true): Promise<MaximizeResult> {
   const settings = applyOverrides(getPreset('lucid').settings, { steps: 8 });
   const objectives = [channel('block2_conv2', 1), channel('block3_conv1', 4)];
   let result: MaximizeResult | undefined;
-  for await (const frame of maximize(model, objectives, settings, { seed: 2, engine })) {
+  for await (const frame of maximize(model, objectives, settings, { seed: 2, engine, fuse })) {
     result = frame.result ?? result;
   }
   return result!;
@@ -43,28 +43,35 @@ describe('auto engine', () => {
     engine.dispose();
   });
 
-  it('continues on TF.js when a session fails mid-run, and the run is the same', async () => {
-    const onnx = await OnnxEngine.create(model, { threads: 1 });
-    let calls = 0;
-    const vjp = onnx.vjp.bind(onnx);
-    vi.spyOn(onnx, 'vjp').mockImplementation(async (request) => {
-      if (++calls === 3)
-        throw new OnnxSessionError('ONNX Runtime could not build the session (test)');
-      return vjp(request);
-    });
-    const notes: string[] = [];
-    const auto = new AutoEngine(onnx, model, (m) => notes.push(m));
-    const fallen = await run(auto);
-    expect(notes).toEqual([
-      'note: continuing on TF.js: ONNX Runtime could not build the session (test)',
-    ]);
-    expect(auto.name).toBe('tfjs');
-    expect(calls).toBe(3); // never asked again after failing
-    const reference = await run();
-    expect(fallen.steps).toBe(8);
-    expect(relativeError(fallen.bestScores, reference.bestScores)).toBeLessThan(1e-3);
-    expect(relativeError(fallen.best.data, reference.best.data)).toBeLessThan(1e-3);
-  });
+  // Fused steps (image side in the graph) and plain ones (engine VJP chained to TF.js' tape).
+  it.each([
+    ['fused', 'fusedStep', true],
+    ['plain', 'vjp', false],
+  ] as const)(
+    'continues on TF.js when a session fails mid-run (%s steps), and the run is the same',
+    async (_, method, fuse) => {
+      const onnx = await OnnxEngine.create(model, { threads: 1 });
+      let calls = 0;
+      const original = onnx[method].bind(onnx) as (request: unknown) => Promise<unknown>;
+      vi.spyOn(onnx, method).mockImplementation((async (request: unknown) => {
+        if (++calls === 3)
+          throw new OnnxSessionError('ONNX Runtime could not build the session (test)');
+        return original(request);
+      }) as never);
+      const notes: string[] = [];
+      const auto = new AutoEngine(onnx, model, (m) => notes.push(m));
+      const fallen = await run(auto, fuse);
+      expect(notes).toEqual([
+        'note: continuing on TF.js: ONNX Runtime could not build the session (test)',
+      ]);
+      expect(auto.name).toBe('tfjs');
+      expect(calls).toBe(3); // never asked again after failing
+      const reference = await run();
+      expect(fallen.steps).toBe(8);
+      expect(relativeError(fallen.bestScores, reference.bestScores)).toBeLessThan(1e-3);
+      expect(relativeError(fallen.best.data, reference.best.data)).toBeLessThan(1e-3);
+    },
+  );
 
   it('passes other errors through', async () => {
     const onnx = await OnnxEngine.create(model, { threads: 1 });

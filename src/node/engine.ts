@@ -5,6 +5,7 @@
  * (the default) takes ONNX Runtime when it can and otherwise falls back to TF.js with a
  * one-line note that says why, so no work is lost.
  */
+import type { FusedStepRequest, FusedStepResult } from '../core/engines/fused-step.js';
 import os from 'node:os';
 import type {
   ArrayBatch,
@@ -87,6 +88,13 @@ export class AutoEngine implements NetworkEngine {
 
   vjp(request: VjpRequest): Promise<VjpResult> {
     return this.guard(() => this.current.vjp(request));
+  }
+
+  /** The fused step while on ONNX Runtime; null once on TF.js (the caller takes the plain path). */
+  fusedStep(request: FusedStepRequest): Promise<FusedStepResult | null> {
+    return this.guard(() =>
+      this.current === this.onnx ? this.onnx.fusedStep(request) : Promise.resolve(null),
+    );
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {

@@ -89,3 +89,35 @@ export function toModelInput(images: tf.Tensor4D, spec: InputSpec): tf.Tensor4D 
     }
   });
 }
+
+/**
+ * `toModelInput` as an affine map of each pixel's channels: input = matrix · pixel + bias
+ * (rows: model channels), for engines that run the image side themselves.
+ */
+export function preprocessAffine(spec: InputSpec): { matrix: number[][]; bias: number[] } {
+  const c = spec.channels;
+  const diagonal = (scales: number[]) =>
+    scales.map((s, i) => scales.map((_, j) => (i === j ? s : 0)));
+  switch (spec.preprocess) {
+    case 'caffe':
+      // BGR: model channel i reads RGB channel 2 - i.
+      return {
+        matrix: [0, 1, 2].map((i) => [0, 1, 2].map((j) => (j === 2 - i ? 255 : 0))),
+        bias: CAFFE_BGR_MEANS.map((m) => -m),
+      };
+    case 'torch':
+      return {
+        matrix: diagonal(TORCH_STD.map((s) => 1 / s)),
+        bias: TORCH_MEAN.map((m, i) => -m / TORCH_STD[i]),
+      };
+    case 'tf':
+      return { matrix: diagonal(new Array<number>(c).fill(2)), bias: new Array<number>(c).fill(-1) };
+    case 'none': {
+      const [lo, hi] = spec.range;
+      return {
+        matrix: diagonal(new Array<number>(c).fill(hi - lo)),
+        bias: new Array<number>(c).fill(lo),
+      };
+    }
+  }
+}

@@ -13,10 +13,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fromArrayBatch, modelInputOf, toArrayBatch } from '../engines/engine-tensors.js';
+import type { FusedStepEngine, FourierImageSpec } from '../engines/fused-step.js';
 import type { ArrayBatch, NetworkEngine } from '../engines/network-engine.js';
 import { LOGITS } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
 import type { Activations, Objective } from '../objectives/objective.js';
+import type { Parameterization } from '../parameterizations/parameterization.js';
+import type { SparseMap } from '../transforms/sparse-map.js';
 import type { Rng } from './rng.js';
 
 /** Scores of a batch, one per image (the loop's `itemScores`). */
@@ -59,6 +62,7 @@ export interface EngineStepResult {
 
 export class EngineStep {
   private constantSeeds: Record<string, ArrayBatch> | null = null;
+  private fourierSpec: Promise<FourierImageSpec> | null = null;
 
   constructor(
     private readonly engine: NetworkEngine,
@@ -151,6 +155,45 @@ export class EngineStep {
     value.dispose();
     upstream.dispose();
     return { grads, scores };
+  }
+
+  /**
+   * One step in a single engine call (`FusedStepRequest`): only for linear objectives and a
+   * Fourier image without penalties. Null when the engine declines (e.g. it fell back to
+   * TF.js); the caller then takes the plain path.
+   */
+  async fusedGradients(
+    engine: FusedStepEngine,
+    parameterization: Parameterization,
+    view: SparseMap[],
+    preprocess: { matrix: number[][]; bias: number[] },
+    rule: { rule: 'gradient' | 'redirected'; redirect?: boolean[] },
+  ): Promise<EngineStepResult | null> {
+    const fourier = parameterization.fourier!;
+    const batch = parameterization.shape.batch;
+    this.constantSeeds ??= await this.seeds(null, batch);
+    this.fourierSpec ??= fourier.spec();
+    const [real, imaginary] = await Promise.all(
+      [fourier.real, fourier.imaginary].map((v) => toArrayBatch(v)),
+    );
+    const result = await engine.fusedStep({
+      image: await this.fourierSpec,
+      real,
+      imaginary,
+      view,
+      preprocess,
+      seeds: this.constantSeeds,
+      ...rule,
+      outputs: this.layers,
+    });
+    if (!result) return null;
+    return {
+      grads: {
+        [fourier.real.name]: fromArrayBatch(result.real),
+        [fourier.imaginary.name]: fromArrayBatch(result.imaginary),
+      },
+      scores: await this.scoresOf(result.outputs),
+    };
   }
 
   private async scoresOf(outputs: Record<string, ArrayBatch>): Promise<number[]> {

@@ -18,9 +18,13 @@ import { checkObjective, type Activations, type Objective } from '../objectives/
 import { createParameterization } from './create-parameterization.js';
 import { penalty } from '../regularizers/penalties.js';
 import { applyYosinski, usesYosinski } from '../regularizers/yosinski.js';
+import { resize } from '../transforms/affine-sample.js';
 import { compose, fromSpec, standardTransforms } from '../transforms/transforms.js';
 import { redirectedRelu } from './redirected-relu.js';
-import { EngineStep } from './engine-step.js';
+import { canFuse } from '../engines/fused-step.js';
+import { preprocessAffine } from '../models/input-spec.js';
+import { viewMaps } from '../transforms/view-maps.js';
+import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
 import { createRng, type Rng } from './rng.js';
 import type { OptimizationSettings } from './settings.js';
 import { createStepRule, type StepRuleSpec } from './step-rules.js';
@@ -49,6 +53,12 @@ export interface MaximizeOptions {
    * step is one TF.js tape, as fast as TF.js goes.
    */
   engine?: NetworkEngine;
+  /**
+   * Run each step in one engine call when the engine can (`FusedStepEngine`: the image side
+   * too, for a Fourier image, linear objectives and no penalties). Default true; false keeps
+   * the image side in TF.js (for comparisons).
+   */
+  fuse?: boolean;
 }
 
 export interface ImageBatch {
@@ -185,6 +195,18 @@ export async function* maximize(
   const engineStep = usesEngine(options.engine)
     ? new EngineStep(options.engine, model, objectives, layers, itemScores)
     : null;
+  const { penalties } = settings;
+  let fused =
+    engineStep &&
+    options.fuse !== false &&
+    canFuse(options.engine) &&
+    parameterization.fourier &&
+    objectives.every((o) => o.linear) &&
+    penalties.totalVariation <= 0 &&
+    penalties.lpNorm <= 0
+      ? options.engine
+      : null;
+  const preprocess = preprocessAffine(model.input);
   const measure = async (images: tf.Tensor4D): Promise<number[]> => {
     if (engineStep) return engineStep.measure(images);
     const scores = tf.tidy(() => itemScores(objectives, model.activations(images, layers)));
@@ -196,8 +218,7 @@ export async function* maximize(
   const view = (image: tf.Tensor4D, r: Rng): tf.Tensor4D => {
     let seen = deterministic ? image : transform(image, r);
     const [, h, w] = seen.shape;
-    if (h !== height || w !== width)
-      seen = tf.image.resizeBilinear(seen, [height, width], false, true);
+    if (h !== height || w !== width) seen = resize(seen, [height, width]);
     return seen;
   };
 
@@ -274,14 +295,33 @@ export async function* maximize(
             : settings.redirectSteps > 0
               ? dead
               : null;
-        const result = await engineStep.gradients(
+        // No image redirected: the plain rule's graph (fewer mask ops per ReLU).
+        const stepRule = flags?.some(Boolean)
+          ? { rule: 'redirected' as const, redirect: flags }
+          : { rule: 'gradient' as const };
+        let stepRng = rng;
+        let result: EngineStepResult | null = null;
+        if (fused) {
+          const recorder = recordingRng(rng);
+          const size: [number, number] = [height, width];
+          const maps = viewMaps(deterministic ? [] : transformSpecs, size, size, recorder.rng);
+          result = await engineStep.fusedGradients(
+            fused,
+            parameterization,
+            maps,
+            preprocess,
+            stepRule,
+          );
+          // Declined (the engine fell back to TF.js): this step's draws go to the plain path.
+          if (!result) [fused, stepRng] = [null, recorder.replay()];
+        }
+        result ??= await engineStep.gradients(
           parameterization.variables,
           () => parameterization.image(),
           (image, r) => model.toModelInput(view(image, r)),
           (image) => penalty(image, settings.penalties),
-          rng,
-          // No image redirected: the plain rule's graph (fewer mask ops per ReLU).
-          flags?.some(Boolean) ? { rule: 'redirected', redirect: flags } : { rule: 'gradient' },
+          stepRng,
+          stepRule,
         );
         grads = result.grads;
         stepScores = result.scores;

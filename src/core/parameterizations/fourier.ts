@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InverseRfft2d, halfWidth, spectrumFrequencies } from './inverse-fft.js';
+import type { FourierImageSpec } from '../engines/fused-step.js';
 import type { ImageShape, Parameterization } from './parameterization.js';
 
 /** Square root of the ImageNet colour correlation (Lucid), rows = RGB. */
@@ -70,10 +71,27 @@ export function fourierImage(shape: ImageShape, options: FourierOptions = {}): P
     );
     return tf.log(tf.div(c, tf.sub(1, c)));
   });
+  const colourRows = decorrelate
+    ? colorDecorrelationMatrix()
+    : Array.from({ length: channels }, (_, i) =>
+        Array.from({ length: channels }, (__, j) => (i === j ? 1 : 0)),
+      );
+  const spec = async (): Promise<FourierImageSpec> => {
+    const planar = tf.tidy(() => tf.reshape(tf.transpose(offset, [0, 3, 1, 2]), [-1]));
+    const offsetValues = (await planar.data()) as Float32Array;
+    planar.dispose();
+    return {
+      ...shape,
+      scale: Float32Array.from(scaleValues),
+      colour: colourRows,
+      offset: offsetValues,
+    };
+  };
   return {
     kind: decorrelate ? 'fourier-decorrelated' : 'fourier',
     shape,
     variables: [real, imaginary],
+    fourier: { real, imaginary, spec },
     image: () =>
       tf.tidy(() => {
         const planes = inverse.apply(

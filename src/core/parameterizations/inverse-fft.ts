@@ -23,7 +23,11 @@ interface Bases {
 /** Number of half-spectrum columns for width `w`. */
 export const halfWidth = (w: number): number => Math.floor(w / 2) + 1;
 
-function bases(h: number, w: number): Bases {
+/**
+ * The inverse DFT's bases as plain arrays: cosY, sinY [h, h] (symmetric, with the 1/h), cosX,
+ * sinX [w/2+1, w] (with the 1/w and the Hermitian weights), and cosX, sinX transposed.
+ */
+export function dftBases(h: number, w: number): Record<keyof Bases, Float32Array> {
   const wf = halfWidth(w);
   const cosY = new Float32Array(h * h);
   const sinY = new Float32Array(h * h);
@@ -49,13 +53,19 @@ function bases(h: number, w: number): Bases {
     for (let k = 0; k < wf; k++) for (let x = 0; x < w; x++) t[x * wf + k] = m[k * w + x];
     return t;
   };
+  return { cosY, sinY, cosX, sinX, cosXt: transpose(cosX), sinXt: transpose(sinX) };
+}
+
+function bases(h: number, w: number): Bases {
+  const wf = halfWidth(w);
+  const m = dftBases(h, w);
   return {
-    cosY: tf.tensor2d(cosY, [h, h]),
-    sinY: tf.tensor2d(sinY, [h, h]),
-    cosX: tf.tensor2d(cosX, [wf, w]),
-    sinX: tf.tensor2d(sinX, [wf, w]),
-    cosXt: tf.tensor2d(transpose(cosX), [w, wf]),
-    sinXt: tf.tensor2d(transpose(sinX), [w, wf]),
+    cosY: tf.tensor2d(m.cosY, [h, h]),
+    sinY: tf.tensor2d(m.sinY, [h, h]),
+    cosX: tf.tensor2d(m.cosX, [wf, w]),
+    sinX: tf.tensor2d(m.sinX, [wf, w]),
+    cosXt: tf.tensor2d(m.cosXt, [w, wf]),
+    sinXt: tf.tensor2d(m.sinXt, [w, wf]),
   };
 }
 

@@ -6,6 +6,7 @@
  * step rule updates) and `image()`, the differentiable map to RGB or gray in [0, 1].
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { FourierImageSpec } from '../engines/fused-step.js';
 
 export interface ImageShape {
   batch: number;
@@ -24,6 +25,12 @@ export interface Parameterization {
    * operations of Yosinski et al.; only the linear pixel parameterization has one.
    */
   readonly pixels?: tf.Variable;
+  /** A Fourier image's variables and constants, for engines that run the image side. */
+  readonly fourier?: {
+    real: tf.Variable;
+    imaginary: tf.Variable;
+    spec(): Promise<FourierImageSpec>;
+  };
   /** The images, [batch, height, width, channels] in [0, 1]; differentiable. */
   image(): tf.Tensor4D;
   /** Keeps variables in their valid range after a step (e.g. clipped pixels). */

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../optimize/rng.js';
-import { rotate } from './affine-sample.js';
+import { resize, rotate } from './affine-sample.js';
 
 export type Transform = (image: tf.Tensor4D, rng: Rng) => tf.Tensor4D;
 
@@ -51,7 +51,7 @@ export function randomScale(factors: number[]): Transform {
       Math.max(1, Math.round(w * factor)),
     ];
     if (size[0] === h && size[1] === w) return tf.clone(image);
-    return tf.image.resizeBilinear(image, size, false, true);
+    return resize(image, size);
   };
 }
 

@@ -73,8 +73,21 @@ function unsupportedReason(node: LayerNode): string | null {
   return null;
 }
 
+/**
+ * What comes before and after the network when the graph carries more than the network (the
+ * fused step's image side): the NCHW input value, and where the input's NCHW gradient goes.
+ */
+export interface GraphBoundary {
+  input(b: OnnxGraphBuilder): string;
+  gradient(b: OnnxGraphBuilder, value: string): void;
+}
+
 /** The ONNX model bytes for a request. */
-export function lowerToOnnx(model: LoweringModel, request: LoweringRequest): Uint8Array {
+export function lowerToOnnx(
+  model: LoweringModel,
+  request: LoweringRequest,
+  boundary?: GraphBoundary,
+): Uint8Array {
   const byName = new Map(model.layers.map((n) => [n.name, n]));
   const layerOf = (name: string) => (name === LOGITS ? model.logits.layer : name);
   const targets = [...request.outputs, ...request.seeds];
@@ -87,7 +100,9 @@ export function lowerToOnnx(model: LoweringModel, request: LoweringRequest): Uin
   const withGradients = request.seeds.length > 0;
   const b = new OnnxGraphBuilder();
   const [h, w, c] = model.input;
-  const input = b.op('Transpose', [b.input('input', ['batch', h, w, c])], { perm: [0, 3, 1, 2] });
+  const input = boundary
+    ? boundary.input(b)
+    : b.op('Transpose', [b.input('input', ['batch', h, w, c])], { perm: [0, 3, 1, 2] });
   const lowered = new Map<string, LoweredLayer>();
   const valueOf = (name: string) => (name === INPUT ? input : lowered.get(name)!.out);
   const shapeOf = (name: string) => (name === INPUT ? [c, h, w] : lowered.get(name)!.shape);
@@ -122,7 +137,9 @@ export function lowerToOnnx(model: LoweringModel, request: LoweringRequest): Uin
       toNhwc(name === LOGITS ? logitsValue() : lowered.get(name)!.out, rankOf(node)),
     );
   }
-  if (withGradients) lowerGradient(b, model, request, { byName, lowered, needed, valueOf });
+  if (withGradients) {
+    lowerGradient(b, model, request, { byName, lowered, needed, valueOf, boundary });
+  }
   return b.encode();
 }
 
@@ -131,6 +148,7 @@ interface GradientState {
   lowered: Map<string, LoweredLayer>;
   needed: Set<string>;
   valueOf: (name: string) => string;
+  boundary?: GraphBoundary;
 }
 
 /** Adds seed inputs, the backward pass and the `gradient` output. */
@@ -212,8 +230,11 @@ function lowerGradient(
   const gradient = parts
     ? sum(parts)
     : b.op('Mul', [origin === INPUT ? state.valueOf(INPUT) : state.valueOf(origin), b.scalar(0)]);
-  b.output(
-    'gradient',
-    originShape === 4 ? b.op('Transpose', [gradient], { perm: [0, 2, 3, 1] }) : gradient,
-  );
+  if (origin === INPUT && state.boundary) state.boundary.gradient(b, gradient);
+  else {
+    b.output(
+      'gradient',
+      originShape === 4 ? b.op('Transpose', [gradient], { perm: [0, 2, 3, 1] }) : gradient,
+    );
+  }
 }

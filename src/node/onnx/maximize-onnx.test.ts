@@ -37,6 +37,7 @@ async function run(
   engine?: OnnxEngine,
   transforms?: TransformSpec[],
   steps = 16,
+  fuse = true,
 ): Promise<MaximizeResult> {
   const lucid = getPreset('lucid').settings;
   const settings = {
@@ -44,23 +45,35 @@ async function run(
     transforms: transforms ?? lucid.transforms,
   };
   let result: MaximizeResult | undefined;
-  for await (const frame of maximize(model, objectives, settings, { seed: 5, engine }))
+  for await (const frame of maximize(model, objectives, settings, { seed: 5, engine, fuse }))
     result = frame.result ?? result;
   return result!;
 }
 
-/** Float differences (~1e-7 per call) grow over the steps: 1e-3 holds over 16. */
+/** Mean |a - b|. */
+const meanDifference = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+
+/**
+ * Float differences (~1e-7 per call) grow over the steps: 1e-3 holds over 16 for the scores.
+ * Images: with `meanOnly`, the mean pixel difference only: where the sigmoid saturates,
+ * max-pool windows hold equal values, and a one-ulp difference in the network input sends
+ * that window's gradient to another pixel, so a few pixels drift apart while the scores and
+ * the rest of the image stay equal.
+ */
 function expectSameRun(
   onnx: MaximizeResult,
   tfjs: MaximizeResult,
   steps = 16,
   tolerance = 1e-3,
+  meanOnly = false,
 ): void {
   expect(onnx.steps).toBe(steps);
   for (const key of ['initial', 'final', 'bestScores'] as const) {
     expect(relativeError(onnx[key], tfjs[key]), key).toBeLessThan(tolerance);
   }
-  expect(relativeError(onnx.best.data, tfjs.best.data)).toBeLessThan(tolerance);
+  if (meanOnly) expect(meanDifference(onnx.best.data, tfjs.best.data)).toBeLessThan(5e-3);
+  else expect(relativeError(onnx.best.data, tfjs.best.data)).toBeLessThan(tolerance);
   // The run climbed: not two equal runs that did nothing.
   const total = (v: number[]) => v.reduce((a, b) => a + b, 0);
   expect(total(onnx.bestScores)).toBeGreaterThan(total(onnx.initial));
@@ -79,12 +92,18 @@ describe('maximize on the ONNX engine equals TF.js', () => {
   });
 
   // 24 steps: 16 with every ReLU redirected, then the plain rule (redirected only while dead).
-  it('channels and a class logit of the embedded model', async () => {
+  // Both ways to run a step on the engine: fused (image side in the ONNX graph too) and plain
+  // (image side on TF.js' tape, chained to the engine's input gradient).
+  it.each([
+    ['fused', true],
+    ['plain', false],
+  ] as const)('channels and a class logit of the embedded model (%s step)', async (_, fuse) => {
     const objectives = [channel('block2_conv2', 0), channel('block3_conv2', 0), classLogit(8)];
     const before = tf.memory().numTensors;
-    const onnx = await run(embedded, objectives, engine, undefined, 24);
+    const onnx = await run(embedded, objectives, engine, undefined, 24, fuse);
     expect(tf.memory().numTensors).toBe(before);
-    expectSameRun(onnx, await run(embedded, objectives, undefined, undefined, 24), 24, 3e-3);
+    const tfjs = await run(embedded, objectives, undefined, undefined, 24);
+    expectSameRun(onnx, tfjs, 24, 1e-3, true);
   });
 
   it('non-linear objectives (deepdream, diversity) of the embedded model', async () => {
@@ -112,10 +131,9 @@ describe('maximize on the ONNX engine equals TF.js', () => {
     try {
       const objectives = [channel('block3_conv1', 2), channel('block5_conv3', 7)];
       const jitter: TransformSpec[] = [{ kind: 'jitter', pixels: 4 }];
-      expectSameRun(
-        await run(vgg, objectives, vggEngine, jitter),
-        await run(vgg, objectives, undefined, jitter),
-      );
+      const tfjs = await run(vgg, objectives, undefined, jitter);
+      expectSameRun(await run(vgg, objectives, vggEngine, jitter), tfjs);
+      expectSameRun(await run(vgg, objectives, vggEngine, jitter, 16, false), tfjs);
     } finally {
       vggEngine.dispose();
       vgg.dispose();

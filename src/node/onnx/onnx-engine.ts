@@ -14,6 +14,10 @@ import {
   type VjpResult,
 } from '../../core/engines/network-engine.js';
 import type { VisModel } from '../../core/models/vis-model.js';
+import type { FusedStepRequest, FusedStepResult } from '../../core/engines/fused-step.js';
+import { fusedFeeds, lowerFusedStep, type IntBatch } from './fused-step-graph.js';
+import type { ImageSideShape } from './lower-image-side.js';
+import { cropMap } from '../../core/transforms/sparse-map.js';
 import {
   firstUnsupported,
   lowerToOnnx,
@@ -22,6 +26,9 @@ import {
 } from './lower-graph.js';
 
 type Ort = typeof OrtModule;
+
+/** Views are padded to this many maps (Lucid's standard transforms fold into at most 3). */
+const FUSED_VIEW_MAPS = 3;
 type Session = OrtModule.InferenceSession;
 
 let ortModule: Promise<Ort | string> | undefined;
@@ -91,12 +98,12 @@ export class OnnxEngine implements NetworkEngine {
     return new OnnxEngine(ort, graph, Math.max(1, Math.round(options.threads)));
   }
 
-  private session(request: LoweringRequest): Promise<Session> {
-    const key = JSON.stringify(request);
+  /** The session for a graph, built on first use (`lower` makes its bytes). */
+  private session(key: string, lower: () => Uint8Array): Promise<Session> {
     let session = this.sessions.get(key);
     if (!session) {
       session = (async () => {
-        const bytes = lowerToOnnx(this.graph, request);
+        const bytes = lower();
         try {
           return await this.ort.InferenceSession.create(bytes, {
             intraOpNumThreads: this.threads,
@@ -123,9 +130,23 @@ export class OnnxEngine implements NetworkEngine {
     return new this.ort.Tensor('float32', batch.data, batch.shape);
   }
 
-  private async run(request: LoweringRequest, feeds: Record<string, ArrayBatch>) {
-    const session = await this.session(request);
-    const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, this.tensor(v)]));
+  private async run(
+    request: LoweringRequest,
+    feeds: Record<string, ArrayBatch | IntBatch>,
+    fused?: ImageSideShape,
+  ) {
+    const key = JSON.stringify({ request, fused });
+    const session = await this.session(key, () =>
+      fused ? lowerFusedStep(this.graph, request, fused) : lowerToOnnx(this.graph, request),
+    );
+    const inputs = Object.fromEntries(
+      Object.entries(feeds).map(([k, v]) => [
+        k,
+        v.data instanceof Int32Array
+          ? new this.ort.Tensor('int32', v.data, v.shape)
+          : this.tensor(v as ArrayBatch),
+      ]),
+    );
     const results = await session.run(inputs);
     const read = (name: string): ArrayBatch => {
       const t = results[name];
@@ -151,9 +172,7 @@ export class OnnxEngine implements NetworkEngine {
     const feeds: Record<string, ArrayBatch> = { input: request.input };
     for (const name of seeds) feeds[`seed:${name}`] = request.seeds[name];
     if (request.rule === 'redirected') {
-      const batch = request.input.shape[0];
-      const flags = request.redirect ?? new Array<boolean>(batch).fill(true);
-      feeds.redirect = { data: Float32Array.from(flags, Number), shape: [batch] };
+      feeds.redirect = redirectFeed(request.input.shape[0], request.redirect);
     }
     const read = await this.run(lowering, feeds);
     const gradient = read('gradient');
@@ -161,6 +180,44 @@ export class OnnxEngine implements NetworkEngine {
     return {
       gradient,
       outputs: Object.fromEntries((request.outputs ?? []).map((l) => [l, read(`out:${l}`)])),
+    };
+  }
+
+  /** A whole step of Lucid's pipeline in one call (see `FusedStepRequest`). */
+  async fusedStep(request: FusedStepRequest): Promise<FusedStepResult> {
+    const seeds = Object.keys(request.seeds).sort();
+    const lowering: LoweringRequest = { outputs: [...request.outputs], seeds, rule: request.rule };
+    const { image } = request;
+    const [height, width] = [this.graph.input[0], this.graph.input[1]];
+    // One graph per number of maps: padding every view to the same count with identity maps
+    // (a one-tap copy, ~1 ms) keeps one session per run instead of one per count.
+    const view = [...request.view];
+    while (view.length < FUSED_VIEW_MAPS) view.push(cropMap(height, width, 0, 0, height, width));
+    const shape: ImageSideShape = {
+      height: image.height,
+      width: image.width,
+      channels: image.channels,
+      maps: view.length,
+      input: [height, width],
+    };
+    const feeds: Record<string, ArrayBatch | IntBatch> = fusedFeeds({ ...request, view });
+    for (const name of seeds) feeds[`seed:${name}`] = request.seeds[name];
+    if (request.rule === 'redirected') {
+      feeds.redirect = redirectFeed(image.batch, request.redirect);
+    }
+    const read = await this.run(lowering, feeds, shape);
+    const real = read('grad:real');
+    const imaginary = read('grad:imaginary');
+    if (!Number.isFinite(sum(real.data) + sum(imaginary.data))) {
+      throw new ConvscopeError(
+        'the gradient is not finite (NaN or infinity) in a fused step',
+        'check the model weights, or lower the learning rate (--lr)',
+      );
+    }
+    return {
+      real,
+      imaginary,
+      outputs: Object.fromEntries(request.outputs.map((l) => [l, read(`out:${l}`)])),
     };
   }
 
@@ -189,6 +246,11 @@ export class OnnxEngine implements NetworkEngine {
       session.then((s) => s.release()).catch(() => undefined);
     this.sessions.clear();
   }
+}
+
+function redirectFeed(batch: number, redirect?: boolean[]): ArrayBatch {
+  const flags = redirect ?? new Array<boolean>(batch).fill(true);
+  return { data: Float32Array.from(flags, Number), shape: [batch] };
 }
 
 function sum(values: Float32Array): number {

@@ -15,6 +15,7 @@ export const OPSET = 17;
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
+const INT32 = onnx.TensorProto.DataType.INT32;
 
 /** A dimension: a number, or a symbolic name (e.g. 'batch'). */
 export type Dim = number | string;
@@ -126,8 +127,9 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  input(name: string, dims: Dim[]): string {
-    this.inputs.push(valueInfo(name, FLOAT, dims));
+  /** A graph input: float32, or int32 (gather indices). */
+  input(name: string, dims: Dim[], type: 'float32' | 'int32' = 'float32'): string {
+    this.inputs.push(valueInfo(name, type === 'int32' ? INT32 : FLOAT, dims));
     return name;
   }
 
