@@ -272,6 +272,9 @@ async function poolLayerRate(
     settings,
     seed: 0,
     history: 0,
+    // Frames (a measured forward pass each) every 16 steps, as in a 512-step run: 64-step
+    // runs stand in for real ones here, and PyTorch's side measures none.
+    frameEvery: 16,
     workers,
     batchSize: batch,
     workerData: {

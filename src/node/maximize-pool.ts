@@ -28,6 +28,8 @@ export interface MaximizeShard {
   settings: OptimizationSettings;
   seed: number;
   history: number;
+  /** Steps between measured frames (default: maximize's, 32 per run). */
+  frameEvery?: number;
 }
 
 export interface ShardFrame {
@@ -88,6 +90,8 @@ export interface PoolRun {
   settings: OptimizationSettings;
   seed: number;
   history: number;
+  /** Steps between measured frames (default: maximize's, 32 per run). */
+  frameEvery?: number;
   workers: number;
   /** Items per shard (default: one shard per worker). */
   batchSize?: number;
@@ -112,6 +116,7 @@ export async function maximizeOnPool(run: PoolRun): Promise<MaximizeResult> {
     settings: run.settings,
     seed: run.seed + s,
     history: run.history,
+    ...(run.frameEvery ? { frameEvery: run.frameEvery } : {}),
   }));
   const steps = new Array<number>(shards.length).fill(0);
   const scores = ranges.map(([a, b]) => new Array<number>(b - a).fill(0));

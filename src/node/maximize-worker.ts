@@ -19,6 +19,7 @@ serveTasks<MaximizeShard, MaximizeResult, ShardFrame>(async (shard, emit) => {
   for await (const frame of maximize(model, shard.specs.map(objectiveFromSpec), shard.settings, {
     seed: shard.seed,
     history: shard.history,
+    frameEvery: shard.frameEvery,
     engine,
     yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
   })) {

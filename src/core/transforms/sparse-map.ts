@@ -88,24 +88,25 @@ function resizeAxis(size: number, outSize: number, i: number) {
 export function resizeMap(h: number, w: number, outH: number, outW: number): SparseMap {
   const map = blank(h, w, outH, outW, 4);
   const n = outH * outW;
+  const columns = Array.from({ length: outW }, (_, x) => resizeAxis(w, outW, x));
   for (let y = 0; y < outH; y++) {
     const r = resizeAxis(h, outH, y);
     for (let x = 0; x < outW; x++) {
-      const c = resizeAxis(w, outW, x);
+      const c = columns[x];
       const p = y * outW + x;
-      const taps: [number, number][] = [
-        [r.lo * w + c.lo, (1 - r.frac) * (1 - c.frac)],
-        [r.lo * w + c.hi, (1 - r.frac) * c.frac],
-        [r.hi * w + c.lo, r.frac * (1 - c.frac)],
-        [r.hi * w + c.hi, r.frac * c.frac],
-      ];
-      taps.forEach(([i, weight], k) => {
-        map.index[k * n + p] = i;
-        map.weight[k * n + p] = weight;
-      });
+      set(map, n, p, 0, r.lo * w + c.lo, (1 - r.frac) * (1 - c.frac));
+      set(map, n, p, 1, r.lo * w + c.hi, (1 - r.frac) * c.frac);
+      set(map, n, p, 2, r.hi * w + c.lo, r.frac * (1 - c.frac));
+      set(map, n, p, 3, r.hi * w + c.hi, r.frac * c.frac);
     }
   }
   return map;
+}
+
+/** Tap `k` of output pixel `p` (of `n`). */
+function set(map: SparseMap, n: number, p: number, k: number, index: number, weight: number) {
+  map.index[k * n + p] = index;
+  map.weight[k * n + p] = weight;
 }
 
 /**
@@ -118,29 +119,27 @@ export function rotateMap(h: number, w: number, degrees: number, fill: number): 
   const [cy, cx] = [(h - 1) / 2, (w - 1) / 2];
   const map = blank(h, w, h, w, 4);
   const n = h * w;
+  const inside = (yy: number, xx: number) => yy >= 0 && yy < h && xx >= 0 && xx < w;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const p = y * w + x;
       // Inverse map: where in the input this output pixel comes from.
       const sx = cos * (x - cx) - sin * (y - cy) + cx;
       const sy = sin * (x - cx) + cos * (y - cy) + cy;
-      const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
-      const [fx, fy] = [sx - x0, sy - y0];
-      const corners: [number, number, number][] = [
-        [y0, x0, (1 - fy) * (1 - fx)],
-        [y0, x0 + 1, (1 - fy) * fx],
-        [y0 + 1, x0, fy * (1 - fx)],
-        [y0 + 1, x0 + 1, fy * fx],
-      ];
-      let inside = 0;
-      corners.forEach(([yy, xx, weight], k) => {
-        if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
-          map.index[k * n + p] = yy * w + xx;
-          map.weight[k * n + p] = weight;
-          inside += weight;
-        }
-      });
-      map.constant[p] = fill * (1 - inside);
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      let covered = 0;
+      // The four corners (y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1).
+      for (let k = 0; k < 4; k++) {
+        const [yy, xx] = [y0 + (k >> 1), x0 + (k & 1)];
+        if (!inside(yy, xx)) continue;
+        const weight = (k >> 1 ? fy : 1 - fy) * (k & 1 ? fx : 1 - fx);
+        set(map, n, p, k, yy * w + xx, weight);
+        covered += weight;
+      }
+      map.constant[p] = fill * (1 - covered);
     }
   }
   return map;

@@ -9,10 +9,27 @@ import type { TransformSpec } from './transforms.js';
 
 type Size = [height: number, width: number];
 
+// Pads and resizes depend on sizes only (a run sees a few dozen): built once, reused; maps
+// are never modified after they are built (composition makes new ones).
+const built = new Map<string, SparseMap>();
+function memo(key: string, build: () => SparseMap): SparseMap {
+  let map = built.get(key);
+  if (!map) {
+    if (built.size >= 64) built.clear();
+    map = build();
+    built.set(key, map);
+  }
+  return map;
+}
+const pad = (h: number, w: number, pixels: number, value: number) =>
+  memo(`pad ${h} ${w} ${pixels} ${value}`, () => padMap(h, w, pixels, value));
+const resize = (h: number, w: number, outH: number, outW: number) =>
+  memo(`resize ${h} ${w} ${outH} ${outW}`, () => resizeMap(h, w, outH, outW));
+
 function transformMap(spec: TransformSpec, [h, w]: Size, rng: Rng): SparseMap | null {
   switch (spec.kind) {
     case 'pad':
-      return padMap(h, w, spec.pixels, spec.value ?? 0.5);
+      return pad(h, w, spec.pixels, spec.value ?? 0.5);
     case 'jitter': {
       const [dy, dx] = [rng.int(spec.pixels + 1), rng.int(spec.pixels + 1)];
       return cropMap(h, w, dy, dx, h - spec.pixels, w - spec.pixels);
@@ -20,7 +37,7 @@ function transformMap(spec: TransformSpec, [h, w]: Size, rng: Rng): SparseMap | 
     case 'scale': {
       const factor = rng.pick(spec.factors);
       const size: Size = [Math.max(1, Math.round(h * factor)), Math.max(1, Math.round(w * factor))];
-      return size[0] === h && size[1] === w ? null : resizeMap(h, w, size[0], size[1]);
+      return size[0] === h && size[1] === w ? null : resize(h, w, size[0], size[1]);
     }
     case 'rotate': {
       const degrees = rng.pick(spec.degrees);
@@ -44,7 +61,7 @@ export function viewMaps(specs: TransformSpec[], image: Size, input: Size, rng: 
     size = [map.outHeight, map.outWidth];
   }
   if (size[0] !== input[0] || size[1] !== input[1]) {
-    maps.push(resizeMap(size[0], size[1], input[0], input[1]));
+    maps.push(resize(size[0], size[1], input[0], input[1]));
   }
   if (maps.length === 0) maps.push(cropMap(image[0], image[1], 0, 0, image[0], image[1]));
   return foldMaps(maps);

@@ -1,11 +1,9 @@
 /**
  * The fused step's graph (the image side around the network, one ONNX graph) and its feeds:
- * the spectrum, the Fourier constants, each view map's taps and transposed taps, the
- * preprocessing matrix. See `FusedStepRequest`.
+ * the spectrum, the Fourier constants, each view map's taps, the preprocessing matrix. See `FusedStepRequest`.
  */
 import type { FusedStepRequest } from '../../core/engines/fused-step.js';
 import type { ArrayBatch } from '../../core/engines/network-engine.js';
-import { transposeMap } from '../../core/transforms/sparse-map.js';
 import { lowerToOnnx, type LoweringModel, type LoweringRequest } from './lower-graph.js';
 import {
   imageSideInputs as names,
@@ -57,13 +55,9 @@ export function fusedFeeds(request: FusedStepRequest): Record<string, ArrayBatch
   };
   request.view.forEach((map, i) => {
     const n = map.outHeight * map.outWidth;
-    const t = transposeMap(map);
-    const nIn = map.inHeight * map.inWidth;
     feeds[names.map(i, 'index')] = { data: map.index, shape: [map.taps, n] };
     feeds[names.map(i, 'weight')] = { data: map.weight, shape: [map.taps, n] };
     feeds[names.map(i, 'constant')] = { data: map.constant, shape: [n] };
-    feeds[names.map(i, 'tindex')] = { data: t.index, shape: [t.taps, nIn] };
-    feeds[names.map(i, 'tweight')] = { data: t.weight, shape: [t.taps, nIn] };
   });
   return feeds;
 }

@@ -3,7 +3,8 @@
  * forward, spectrum -> inverse real DFT (constant matrix products, `dftBases`) -> /4 -> colour
  * -> + offset -> sigmoid -> each view map (a Gather of its taps, weighted and summed, plus its
  * constant) -> preprocessing (a channel matrix and bias) = the network input; backward, the
- * same steps transposed (the maps' transposed taps, sigmoid's s(1-s), the bases transposed),
+ * same steps transposed (each map's taps scattered back with ScatterND's add, sigmoid's
+ * s(1-s), the bases transposed),
  * ending at the gradient with respect to the spectrum. Everything per step (spectrum, view
  * taps, redirect flags) is a graph input, so one session serves a whole run.
  */
@@ -28,6 +29,8 @@ export interface ImageSideState {
   scale: string;
   colour: string;
   matrix: string;
+  /** Each view map's taps and the value it samples (its shape sizes the gradient). */
+  maps: { index: string; weight: string; source: string }[];
 }
 
 /** Feed names of the image side's inputs. */
@@ -39,8 +42,7 @@ export const imageSideInputs = {
   offset: 'image:offset',
   matrix: 'pre:matrix',
   bias: 'pre:bias',
-  map: (i: number, part: 'index' | 'weight' | 'constant' | 'tindex' | 'tweight') =>
-    `view${i}:${part}`,
+  map: (i: number, part: 'index' | 'weight' | 'constant') => `view${i}:${part}`,
 };
 
 /** Gathers taps along the pixel axis of [b, c, n] and sums them: [b, c, pixels]. */
@@ -78,10 +80,12 @@ export function lowerImageForward(
   const logits = b.op('Add', [mm(colour, pixels), b.input(names.offset, [c, h * w])]);
   const sigmoid = b.op('Sigmoid', [logits]);
   let value = sigmoid;
+  const maps: ImageSideState['maps'] = [];
   for (let i = 0; i < shape.maps; i++) {
     const index = b.input(names.map(i, 'index'), [`taps${i}`, `pixels${i}`], 'int32');
     const weight = b.input(names.map(i, 'weight'), [`taps${i}`, `pixels${i}`]);
     const constant = b.input(names.map(i, 'constant'), [`pixels${i}`]);
+    maps.push({ index, weight, source: value });
     value = b.op('Add', [sample(b, value, index, weight), constant]);
   }
   const matrix = b.input(names.matrix, [c, c]);
@@ -96,6 +100,7 @@ export function lowerImageForward(
       scale,
       colour,
       matrix,
+      maps,
     },
   };
 }
@@ -104,16 +109,11 @@ export function lowerImageForward(
 export function lowerImageBackward(b: OnnxGraphBuilder, state: ImageSideState, gradient: string) {
   const { shape, bases } = state;
   const { height: h, width: w, channels: c } = shape;
-  const names = imageSideInputs;
   const mm = (x: string, y: string) => b.op('MatMul', [x, y]);
   const transpose = (x: string) => b.op('Transpose', [x], { perm: [1, 0] });
   const flat = b.op('Reshape', [gradient, b.ints([0, c, shape.input[0] * shape.input[1]])]);
   let g = mm(transpose(state.matrix), flat);
-  for (let i = shape.maps - 1; i >= 0; i--) {
-    const index = b.input(names.map(i, 'tindex'), [`ttaps${i}`, `tpixels${i}`], 'int32');
-    const weight = b.input(names.map(i, 'tweight'), [`ttaps${i}`, `tpixels${i}`]);
-    g = sample(b, g, index, weight);
-  }
+  for (let i = shape.maps - 1; i >= 0; i--) g = scatterTaps(b, state, i, g);
   const s = state.sigmoid;
   const dLogits = b.op('Mul', [g, b.op('Mul', [s, b.op('Sub', [b.scalar(1), s])])]);
   const dPixels = b.op('Mul', [mm(transpose(state.colour), dLogits), b.scalar(0.25)]);
@@ -124,4 +124,30 @@ export function lowerImageBackward(b: OnnxGraphBuilder, state: ImageSideState, g
   const dxi = b.op('Sub', [mm(bases.cosY, dai), mm(bases.sinY, dar)]);
   b.output('grad:real', b.op('Mul', [dxr, state.scale]));
   b.output('grad:imaginary', b.op('Mul', [dxi, state.scale]));
+}
+
+/**
+ * The gradient through map `i`: each tap's weighted output gradient added back at its source
+ * pixel (ScatterND with reduction add, pixels leading), so no transposed taps are needed.
+ */
+function scatterTaps(b: OnnxGraphBuilder, state: ImageSideState, i: number, g: string): string {
+  const { index, weight, source } = state.maps[i];
+  // [b, c, n] -> [n, b * c]: pixels lead, as ScatterND indexes the leading axis.
+  const rows = (x: string) =>
+    b.op('Transpose', [b.op('Flatten', [x], { axis: 2 })], { perm: [1, 0] });
+  // [taps, n, b * c] -> [taps * n, b * c]: every tap's weighted gradient.
+  const updates = b.op(
+    'Flatten',
+    [
+      b.op('Mul', [
+        b.op('Unsqueeze', [rows(g), b.ints([0])]),
+        b.op('Unsqueeze', [weight, b.ints([2])]),
+      ]),
+    ],
+    { axis: 2 },
+  );
+  const indices = b.op('Cast', [b.op('Reshape', [index, b.ints([-1, 1])])], { to: 7 });
+  const zeros = b.op('Mul', [rows(source), b.scalar(0)]);
+  const summed = b.op('ScatterND', [zeros, indices, updates], { reduction: 'add' });
+  return b.op('Reshape', [b.op('Transpose', [summed], { perm: [1, 0] }), b.op('Shape', [source])]);
 }
