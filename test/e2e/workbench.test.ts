@@ -323,7 +323,7 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
     await expectInsideLayout(page, 3);
     await page.screenshot({ path: path.join(SHOTS, 'inside-picked.png'), fullPage: true });
 
-    // Clicking a kernel picks (and outlines) its filter; a class target disables the Unit field.
+    // Clicking a kernel picks (and outlines) its filter; a class target disables the Filter field.
     await page.click('.weights .tile[data-index="5"]');
     expect(await page.inputValue('input[name="unit"]')).toBe('5');
     await page.waitForSelector('.patches-panel .note:text-matches("filter 5:")');

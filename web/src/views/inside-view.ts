@@ -156,7 +156,16 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
         'form',
         { class: 'controls', onsubmit: (e: Event) => e.preventDefault() },
         h('label', {}, h('span', {}, 'Layer'), layerSelect),
-        h('label', {}, h('span', {}, 'Unit'), unitInput),
+        h(
+          'label',
+          {},
+          h(
+            'span',
+            { title: 'the filter (output channel) to explain: --filters on the command line' },
+            'Filter',
+          ),
+          unitInput,
+        ),
         h('label', {}, h('span', {}, 'Explain'), classSelect),
         picker,
       ),
