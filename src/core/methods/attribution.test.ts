@@ -239,6 +239,20 @@ describe('saliency, SmoothGrad, Grad-CAM', () => {
       { noise: 0.2, samples: 4 },
     );
     expect(relativeError(noisy.values, saliency.values)).toBeGreaterThan(1e-4);
+    // The noise is seeded (default seed 0: tfjs takes a seed of 0 for "none"), so a run repeats
+    // exactly, and another seed draws other noise.
+    const smoothOf = (seed?: number) =>
+      attribute(
+        vis,
+        image,
+        'smoothgrad',
+        { kind: 'class', index: 2 },
+        { noise: 0.2, samples: 12, seed },
+      );
+    expect(Array.from((await smoothOf()).values)).toEqual(Array.from((await smoothOf()).values));
+    expect(relativeError((await smoothOf(3)).values, (await smoothOf()).values)).toBeGreaterThan(
+      1e-4,
+    );
     const picture = attributionImage(noisy);
     expect([picture.width, picture.height]).toEqual([10, 10]);
   });

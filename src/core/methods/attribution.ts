@@ -94,6 +94,12 @@ export async function targetGradient(
   return chainToImages(model, images, gradient);
 }
 
+/**
+ * The seed of a chunk's noise: tfjs takes a seed of 0 for "no seed" (Math.random), which made
+ * the default seed 0 draw different noise on every run; shifted, every seed counts.
+ */
+const noiseSeed = (seed = 0, chunk = 0) => seed + chunk + 1 || Number.MAX_SAFE_INTEGER;
+
 /** SmoothGrad: the mean of `rule` gradients over `samples` copies of the image plus Gaussian noise. */
 export async function smoothGrad(
   model: VisModel,
@@ -110,7 +116,7 @@ export async function smoothGrad(
     const n = Math.min(chunk, samples - start);
     const noisy = tf.tidy(() => {
       const batch = tf.tile(image, [n, 1, 1, 1]);
-      const noise = tf.randomNormal(batch.shape, 0, 1, 'float32', (options.seed ?? 0) + start);
+      const noise = tf.randomNormal(batch.shape, 0, 1, 'float32', noiseSeed(options.seed, start));
       return (sd > 0 ? tf.add(batch, tf.mul(noise, sd)) : batch) as tf.Tensor4D;
     });
     const gradient = await targetGradient(model, noisy, target, rule, options.engine).finally(() =>
