@@ -206,7 +206,6 @@ export async function* maximize(
     penalties.lpNorm <= 0
       ? options.engine
       : null;
-  const preprocess = preprocessAffine(model.input);
   const measure = async (images: tf.Tensor4D): Promise<number[]> => {
     if (engineStep) return engineStep.measure(images);
     const scores = tf.tidy(() => itemScores(objectives, model.activations(images, layers)));
@@ -305,6 +304,7 @@ export async function* maximize(
           const recorder = recordingRng(rng);
           const size: [number, number] = [height, width];
           const maps = viewMaps(deterministic ? [] : transformSpecs, size, size, recorder.rng);
+          const preprocess = preprocessAffine(model.input);
           result = await engineStep.fusedGradients(
             fused,
             parameterization,

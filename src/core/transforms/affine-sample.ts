@@ -7,7 +7,7 @@
  * tfjs' fast forward kernel and takes its gradient from the transposed map.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resizeMap, rotateMap, transposeMap, type SparseMap } from './sparse-map.js';
+import { memoMap, resizeMap, rotateMap, transposeMap, type SparseMap } from './sparse-map.js';
 
 /** `map` applied to `image` [b, h, w, c] (channels share the map). */
 export function sampleMap(image: tf.Tensor4D, map: SparseMap): tf.Tensor4D {
@@ -36,24 +36,18 @@ export function rotate(image: tf.Tensor4D, degrees: number, fill = 0.5): tf.Tens
   return sampleMap(image, rotateMap(h, w, degrees, fill));
 }
 
-const transposedResizes = new Map<string, SparseMap>();
-
 /**
  * tf.image.resizeBilinear(image, size, false, true) with a correct gradient (see above).
  * @example resize(images, [128, 128])
  */
 export function resize(image: tf.Tensor4D, [height, width]: [number, number]): tf.Tensor4D {
   const [, h, w] = image.shape;
-  const key = `${h}x${w}>${height}x${width}`;
   const resizeOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.image.resizeBilinear(args[0] as tf.Tensor4D, [height, width], false, true),
     gradFunc: (dy: tf.Tensor) => {
-      let transposed = transposedResizes.get(key);
-      if (!transposed) {
-        transposed = transposeMap(resizeMap(h, w, height, width));
-        if (transposedResizes.size > 64) transposedResizes.clear();
-        transposedResizes.set(key, transposed);
-      }
+      const transposed = memoMap(`resize-transposed ${h} ${w} ${height} ${width}`, () =>
+        transposeMap(resizeMap(h, w, height, width)),
+      );
       return sampleMap(dy as tf.Tensor4D, transposed);
     },
   }));

@@ -209,6 +209,21 @@ export function foldMaps(maps: SparseMap[], maxTaps = 4): SparseMap[] {
   return folded;
 }
 
+// Maps that depend on sizes only (pads, resizes and their transposes: a run sees a few dozen)
+// are built once and reused; a map is never modified after it is built.
+const built = new Map<string, SparseMap>();
+
+/** The map called `key`, built by `build` on first use (at most 64 kept). */
+export function memoMap(key: string, build: () => SparseMap): SparseMap {
+  let map = built.get(key);
+  if (!map) {
+    if (built.size >= 64) built.clear();
+    map = build();
+    built.set(key, map);
+  }
+  return map;
+}
+
 /** Applies a map to NHWC images (plain arrays; for tests and small work). */
 export function applyMap(map: SparseMap, images: Float32Array, batch: number, channels: number) {
   const nIn = map.inHeight * map.inWidth;

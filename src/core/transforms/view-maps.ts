@@ -4,27 +4,24 @@
  * same order), so both paths see the same view for the same seed.
  */
 import type { Rng } from '../optimize/rng.js';
-import { cropMap, foldMaps, padMap, resizeMap, rotateMap, type SparseMap } from './sparse-map.js';
+import {
+  cropMap,
+  foldMaps,
+  memoMap,
+  padMap,
+  resizeMap,
+  rotateMap,
+  type SparseMap,
+} from './sparse-map.js';
 import type { TransformSpec } from './transforms.js';
 
 type Size = [height: number, width: number];
 
-// Pads and resizes depend on sizes only (a run sees a few dozen): built once, reused; maps
-// are never modified after they are built (composition makes new ones).
-const built = new Map<string, SparseMap>();
-function memo(key: string, build: () => SparseMap): SparseMap {
-  let map = built.get(key);
-  if (!map) {
-    if (built.size >= 64) built.clear();
-    map = build();
-    built.set(key, map);
-  }
-  return map;
-}
+// Pads and resizes depend on sizes only: built once per run (rotations and crops are cheap).
 const pad = (h: number, w: number, pixels: number, value: number) =>
-  memo(`pad ${h} ${w} ${pixels} ${value}`, () => padMap(h, w, pixels, value));
+  memoMap(`pad ${h} ${w} ${pixels} ${value}`, () => padMap(h, w, pixels, value));
 const resize = (h: number, w: number, outH: number, outW: number) =>
-  memo(`resize ${h} ${w} ${outH} ${outW}`, () => resizeMap(h, w, outH, outW));
+  memoMap(`resize ${h} ${w} ${outH} ${outW}`, () => resizeMap(h, w, outH, outW));
 
 function transformMap(spec: TransformSpec, [h, w]: Size, rng: Rng): SparseMap | null {
   switch (spec.kind) {

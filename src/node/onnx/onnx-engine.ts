@@ -126,8 +126,10 @@ export class OnnxEngine implements NetworkEngine {
     return session;
   }
 
-  private tensor(batch: ArrayBatch) {
-    return new this.ort.Tensor('float32', batch.data, batch.shape);
+  private tensor(batch: ArrayBatch | IntBatch) {
+    return batch.data instanceof Int32Array
+      ? new this.ort.Tensor('int32', batch.data, batch.shape)
+      : new this.ort.Tensor('float32', batch.data, batch.shape);
   }
 
   private async run(
@@ -139,14 +141,7 @@ export class OnnxEngine implements NetworkEngine {
     const session = await this.session(key, () =>
       fused ? lowerFusedStep(this.graph, request, fused) : lowerToOnnx(this.graph, request),
     );
-    const inputs = Object.fromEntries(
-      Object.entries(feeds).map(([k, v]) => [
-        k,
-        v.data instanceof Int32Array
-          ? new this.ort.Tensor('int32', v.data, v.shape)
-          : this.tensor(v as ArrayBatch),
-      ]),
-    );
+    const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, this.tensor(v)]));
     const results = await session.run(inputs);
     const read = (name: string): ArrayBatch => {
       const t = results[name];
