@@ -53,6 +53,22 @@ describe.skipIf(!HAVE_BROWSER)('workbench with other models in Chromium', () => 
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('says which filters are dead instead of showing a bare 0.00', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // block2_conv2 7 of the embedded model never activates (the CLI's grid names it too).
+    await page.goto(`${plain.url}?backend=wasm&layer=block2_conv2&filters=6-7&o.steps=8`);
+    await page.waitForSelector('#view[data-state="ready"]');
+    await page.click('button.run');
+    await page.waitForSelector('.tiles[data-done="true"]', { timeout: 60_000 });
+    const captions = await page.locator('.optimize .tile').allTextContents();
+    expect([captions[0].includes('dead'), captions[1].includes('dead (a=0)')]).toEqual([
+      false,
+      true,
+    ]);
+    expect(await page.textContent('.status')).toMatch(/1 dead \(activation 0 at every step\)/);
+    await page.close();
+  });
+
   it('names the --model of serve in the picker and fits the default filters to its layer', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = watchErrors(page);

@@ -236,12 +236,19 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
       const done = await job.done;
       if (run !== current) return;
       current.done = done;
+      // A filter whose activation stayed 0 is dead: its flat tile shows nothing of it (the CLI's
+      // grid says the same).
+      const dead = (i: number) => task === 'filters' && !(done.bestScores[i] > 0);
       done.best.forEach((image, i) => {
         drawRgba(canvases[i], image);
-        values[i].textContent = formatValue(done.bestScores[i]);
+        values[i].textContent = dead(i) ? 'dead (a=0)' : formatValue(done.bestScores[i]);
       });
       tiles.dataset.done = 'true';
-      status.textContent = `${done.aborted ? 'Stopped' : 'Done'} at step ${done.steps} in ${done.seconds.toFixed(1)} s (${(done.steps / Math.max(done.seconds, 1e-3)).toFixed(1)} steps/s, ${ctx.backend.backend}); tiles show each image's best step. Click a tile for its history.`;
+      const deadCount = done.bestScores.filter((_, i) => dead(i)).length;
+      const deadNote = deadCount
+        ? ` ${deadCount} dead (activation 0 at every step): their tiles show nothing of the filter.`
+        : '';
+      status.textContent = `${done.aborted ? 'Stopped' : 'Done'} at step ${done.steps} in ${done.seconds.toFixed(1)} s (${(done.steps / Math.max(done.seconds, 1e-3)).toFixed(1)} steps/s, ${ctx.backend.backend}); tiles show each image's best step. Click a tile for its history.${deadNote}`;
     } catch (error) {
       if (run === current) {
         status.textContent = 'Failed.';
