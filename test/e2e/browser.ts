@@ -47,7 +47,8 @@ export async function serve(...args: string[]): Promise<Served> {
   return { url, process: child, stop };
 }
 
-export async function launch(): Promise<Browser> {
+/** Starts Chromium; `extraArgs` adds flags (the GPU tests add `--enable-unsafe-webgpu`). */
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
   await mkdir(SHOTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -62,6 +63,7 @@ export async function launch(): Promise<Browser> {
       '--disable-sync',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      ...extraArgs,
     ],
   });
 }

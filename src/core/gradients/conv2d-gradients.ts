@@ -27,7 +27,11 @@ export function flipAndTransposeKernel(filter: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
 }
 
-/** Inserts `stride - 1` zeros between neighbouring rows and columns of an NHWC tensor. */
+/**
+ * Inserts `stride - 1` zeros between neighbouring rows and columns of an NHWC tensor. Kept to
+ * rank-4 pads: WebGL's packed pad shader does not compile for rank 5 or 6 (`lessThan` has no
+ * ivec5/ivec6 overload).
+ */
 export function dilateSpatially(
   x: tf.Tensor4D,
   strideHeight: number,
@@ -36,15 +40,20 @@ export function dilateSpatially(
   if (strideHeight === 1 && strideWidth === 1) return x;
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
-    const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
+    // Columns: [n*h, w, 1, c] -> [n*h, w, sw, c]; rows: [n, h, 1, w*sw*c] -> [n, h, sh, ...].
+    const columns = tf.pad(tf.reshape(x, [n * h, w, 1, c]), [
       [0, 0],
-      [0, 0],
-      [0, strideHeight - 1],
       [0, 0],
       [0, strideWidth - 1],
       [0, 0],
     ]);
-    const full = tf.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
+    const rows = tf.pad(tf.reshape(columns, [n, h, 1, w * strideWidth * c]), [
+      [0, 0],
+      [0, 0],
+      [0, strideHeight - 1],
+      [0, 0],
+    ]);
+    const full = tf.reshape(rows, [n, h * strideHeight, w * strideWidth, c]);
     const size: [number, number, number, number] = [
       n,
       (h - 1) * strideHeight + 1,

@@ -196,6 +196,11 @@ export function patchWasmKernels(): void {
   });
 }
 
+/** Whether the fixes are installed (the MaxPoolGrad kernel then takes the first maximum). */
+export function wasmKernelsPatched(): boolean {
+  return installed;
+}
+
 /** Restores the stock WASM kernels (for benchmarks against stock tfjs). */
 export function unpatchWasmKernels(): void {
   if (!installed) return;
