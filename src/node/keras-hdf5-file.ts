@@ -6,6 +6,7 @@
  * that hold NaN or Infinity are refused after loading (finite-weights.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { File as H5File } from 'h5wasm/node';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
@@ -35,6 +36,40 @@ async function looksLikeHdf5(file: string): Promise<boolean> {
 }
 
 /**
+ * Opens `file` as HDF5 with h5wasm (read-only), after checking that it exists and starts with
+ * the HDF5 signature; `source` names it in messages. The caller closes it.
+ * @example const file = await openHdf5File('model.h5'); try { ... } finally { file.close(); }
+ */
+export async function openHdf5File(
+  file: string,
+  source = file,
+  what = 'a Keras .h5 file',
+): Promise<H5File> {
+  const ok = await looksLikeHdf5(file).catch((error: NodeJS.ErrnoException) => {
+    throw new ConvscopeError(
+      `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+      `pass the path of ${what}`,
+    );
+  });
+  if (!ok) {
+    throw new ConvscopeError(
+      `${source} is not an HDF5 file`,
+      `pass ${what} (is the download complete? an HTML error page?)`,
+    );
+  }
+  const h5 = await import('h5wasm/node');
+  await h5.ready;
+  try {
+    return new h5.File(path.resolve(file), 'r');
+  } catch (error) {
+    throw new ConvscopeError(
+      `cannot open ${source} as HDF5: ${String(error)}`,
+      'is the file damaged?',
+    );
+  }
+}
+
+/**
  * Loads Keras HDF5 weights from `file` into `model` (layers matched by name, shapes checked).
  * @example await loadKerasWeightsFile(buildVgg('vgg16', { includeTop: false }), 'notop.h5');
  */
@@ -44,29 +79,7 @@ export async function loadKerasWeightsFile(
   options: KerasWeightsOptions = {},
 ): Promise<string[]> {
   const source = options.source ?? file;
-  const ok = await looksLikeHdf5(file).catch((error: NodeJS.ErrnoException) => {
-    throw new ConvscopeError(
-      `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
-      'pass the path of a Keras .h5 weights file',
-    );
-  });
-  if (!ok) {
-    throw new ConvscopeError(
-      `${source} is not an HDF5 file`,
-      'pass a Keras .h5 weights file (is the download complete? an HTML error page?)',
-    );
-  }
-  const h5 = await import('h5wasm/node');
-  await h5.ready;
-  let h5file: InstanceType<typeof h5.File>;
-  try {
-    h5file = new h5.File(path.resolve(file), 'r');
-  } catch (error) {
-    throw new ConvscopeError(
-      `cannot open ${source} as HDF5: ${String(error)}`,
-      'is the file damaged?',
-    );
-  }
+  const h5file = await openHdf5File(file, source, 'a Keras .h5 weights file');
   let loaded: string[];
   try {
     loaded = applyKerasWeights(model, h5file, { ...options, source });

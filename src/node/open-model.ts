@@ -2,7 +2,8 @@
  * Turns the CLI's model options (`--model`, `--weights`, `--arch`, `--input-range`,
  * `--preprocess`) into a VisModel: the embedded default, a zoo model (downloaded, verified and
  * converted once into the cache, or random weights with `--weights none`), a Keras `.h5`
- * weights file with `--arch`, or any TF.js layers model by path or URL (with `labels.json`
+ * weights file with `--arch`, a Keras model with its architecture (`.h5` from `model.save()`,
+ * `.keras` archive), or any TF.js layers model by path or URL (with `labels.json`
  * beside it when present). Zoo and `.h5` models carry their own preprocessing and labels.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -18,6 +19,7 @@ import { zooRecords, type Env } from './cache/cache-paths.js';
 import { ensureLabels, ensureZooModel, labelsEntryName } from './cache/zoo-cache.js';
 import { loadImage } from './images.js';
 import { loadKerasWeightsFile } from './keras-hdf5-file.js';
+import { kerasH5HasConfig, loadKerasModelFile } from './keras-model-file.js';
 import { isUrl, loadLayersModel } from './load-layers-model.js';
 
 export interface ModelOptions {
@@ -121,11 +123,20 @@ async function openZoo(record: ZooRecord, options: ModelOptions): Promise<VisMod
   return zooModel(record, await loadLayersModel(dir), await getLabels(), record.name, options);
 }
 
+/** A Keras model that brings its architecture (`.keras`, or `.h5` from `model.save()`). */
+async function openKerasModel(file: string, options: ModelOptions): Promise<VisModel> {
+  const model = await loadKerasModelFile(file);
+  const labels = await readLabels(path.join(path.dirname(file), 'labels.json'));
+  const meanImage = await readMeanImage(path.join(path.dirname(file), 'mean.png'), model);
+  return new VisModel(model, { name: file, labels, meanImage, input: inputOverrides(options) });
+}
+
 async function openKerasFile(
   file: string,
   records: ZooRecord[],
   options: ModelOptions,
 ): Promise<VisModel> {
+  if (!options.arch && (await kerasH5HasConfig(file))) return openKerasModel(file, options);
   if (!options.arch) {
     throw new ConvscopeError(
       `${file} holds Keras weights only; name the architecture with --arch`,
@@ -166,6 +177,7 @@ export async function openModel(options: ModelOptions = {}): Promise<VisModel> {
       'pass --model FILE.h5 --arch NAME, or leave --arch out',
     );
   }
+  if (spec.toLowerCase().endsWith('.keras')) return openKerasModel(spec, options);
   const location = spec === 'embedded' ? EMBEDDED_DIR : spec;
   const model = await loadLayersModel(location);
   const dir = isUrl(location)

@@ -36,7 +36,7 @@ export interface KerasWeightsOptions {
   hint?: string;
 }
 
-function isGroup(node: unknown): node is Hdf5GroupLike {
+export function isGroup(node: unknown): node is Hdf5GroupLike {
   return typeof node === 'object' && node !== null && 'keys' in node && 'attrs' in node;
 }
 
@@ -91,7 +91,8 @@ export function listKerasLayers(root: Hdf5GroupLike, source?: string): Map<strin
   return layers;
 }
 
-function readArray(
+/** One weight array of `group`, its shape checked against `expected` before it is read. */
+export function readArray(
   group: Hdf5GroupLike,
   layer: string,
   weightName: string,
