@@ -26,13 +26,28 @@ export interface GlobalOptions extends ModelOptions {
  * Adds the model and output options every model command takes; `--seed` only where something
  * is random (`{ seed: true }`), so that elsewhere it is refused rather than silently ignored.
  */
-export function withModelOptions(command: Command, { seed = false } = {}): Command {
+export function withModelOptions(
+  command: Command,
+  { seed = false, ownSize = false } = {},
+): Command {
   if (seed) command.option('--seed <n>', 'random seed (default 0)');
+  // filters and classes have their own --size (the image they render, which also sizes an ONNX
+  // model); elsewhere --size only sets an ONNX model's input, and is refused for other models.
+  if (!ownSize) {
+    command.option('--size <px>', 'input size of an ONNX model exported with dynamic height/width');
+    command.hook('preAction', (cmd) => {
+      if (cmd.opts().size !== undefined) cmd.setOptionValue('onnxSizeOnly', true);
+    });
+  }
   return command
     .option(
       '--model <spec>',
-      'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL, or a Keras .h5 file with --arch',
+      'embedded, a zoo name (vgg16, vgg16-notop, vgg19, vgg19-notop), a model.json path/dir or URL, a Keras .h5 file with --arch, or an ONNX file (model.onnx, from torch.onnx.export)',
       'embedded',
+    )
+    .option(
+      '--labels <file>',
+      'class names: a JSON array or one per line (default: labels.json beside the model)',
     )
     .option(
       '--weights <which>',

@@ -21,6 +21,7 @@ import { loadImage } from './images.js';
 import { loadKerasWeightsFile } from './keras-hdf5-file.js';
 import { kerasH5HasConfig, loadKerasModelFile } from './keras-model-file.js';
 import { isUrl, loadLayersModel } from './load-layers-model.js';
+import { isOnnxSpec, openOnnxModel, readLabelsFile } from './open-onnx.js';
 
 export interface ModelOptions {
   model?: string;
@@ -28,6 +29,12 @@ export interface ModelOptions {
   arch?: string;
   inputRange?: string;
   preprocess?: string;
+  /** Class names file (JSON array or one per line), for any model. */
+  labels?: string;
+  /** Input size in px for ONNX models (dynamic axes, or another size than exported). */
+  size?: string | number;
+  /** Set when `--size` came from the model options (commands that render at the model's size). */
+  onnxSizeOnly?: boolean;
   /** No progress bars or notes on stderr. */
   quiet?: boolean;
   /** Environment for the cache variables (default process.env). */
@@ -157,8 +164,37 @@ async function openKerasFile(
   return zooModel(record, model, labels, file, options);
 }
 
+function sizeOption(options: ModelOptions): number | undefined {
+  if (options.size === undefined) return undefined;
+  const size = Number(options.size);
+  if (!Number.isInteger(size) || size < 8 || size > 4096) {
+    throw new ConvscopeError(
+      `--size ${options.size} is not an image size`,
+      'give it in pixels, e.g. --size 224',
+    );
+  }
+  return size;
+}
+
+/** `--labels FILE` replaces a model's class names; their count must match the classes. */
+async function withLabels(model: VisModel, options: ModelOptions): Promise<VisModel> {
+  if (!options.labels) return model;
+  const labels = await readLabelsFile(options.labels);
+  if (model.hasClassifier && labels.length !== model.classes) {
+    throw new ConvscopeError(
+      `${options.labels} names ${labels.length} classes but the model has ${model.classes}`,
+      'pass the labels file that belongs to this model',
+    );
+  }
+  return Object.assign(model, { labels });
+}
+
 /** Opens the model named by the options (default: the embedded model). */
 export async function openModel(options: ModelOptions = {}): Promise<VisModel> {
+  return withLabels(await openAnyModel(options), options);
+}
+
+async function openAnyModel(options: ModelOptions): Promise<VisModel> {
   const spec = options.model ?? 'embedded';
   const records = zooRecords(options.env);
   // --weights picks a zoo architecture's weights; any other model brings its own.
@@ -178,6 +214,15 @@ export async function openModel(options: ModelOptions = {}): Promise<VisModel> {
     );
   }
   if (spec.toLowerCase().endsWith('.keras')) return openKerasModel(spec, options);
+  if (spec !== 'embedded' && isOnnxSpec(spec)) {
+    return openOnnxModel(spec, { input: inputOverrides(options), size: sizeOption(options) });
+  }
+  if (options.onnxSizeOnly) {
+    throw new ConvscopeError(
+      `--size sets the input size of ONNX models; ${spec} has its own`,
+      'leave --size out (filters and classes take --size for the image they render)',
+    );
+  }
   const location = spec === 'embedded' ? EMBEDDED_DIR : spec;
   const model = await loadLayersModel(location);
   const dir = isUrl(location)

@@ -205,7 +205,7 @@ export function addAttributeCommand(program: Command): void {
             samples,
             noise,
             seed,
-            camLayer: picked.camLayer,
+            camLayer: picked.camLayer && model.layer(picked.camLayer).name,
             engine,
           });
           const label = result.camLayer ? `${method} (${result.camLayer})` : method;

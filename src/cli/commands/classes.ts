@@ -25,7 +25,11 @@ export function addClassesCommand(program: Command): void {
       '--class <spec>',
       `classes: all, 0-9, 3,7 or names (comma-separated); default: the first ${DEFAULT_CLASSES} (0-${DEFAULT_CLASSES - 1}, or all of a model with fewer)`,
     );
-  withMaximizeOptions(withModelOptions(command, { seed: true }), 'classes-out', null).action(
+  withMaximizeOptions(
+    withModelOptions(command, { seed: true, ownSize: true }),
+    'classes-out',
+    null,
+  ).action(
     action(async (options: ClassesOptions) => {
       const { model, backend, engine } = await setUp(options);
       model.requireClassifier('classes');

@@ -50,7 +50,10 @@ export function addFiltersCommand(program: Command): void {
     )
     .option('--filters <spec>', 'filters: 0-7, 3,9,12 or all (default 0-15, or 0-7 per layer)')
     .option('--neuron', 'maximize the center unit instead of the channel mean');
-  withMaximizeOptions(withModelOptions(command, { seed: true }), 'filters-out').action(
+  withMaximizeOptions(
+    withModelOptions(command, { seed: true, ownSize: true }),
+    'filters-out',
+  ).action(
     action(async (options: FiltersOptions) => {
       const { model, backend, engine } = await setUp(options);
       try {

@@ -91,7 +91,7 @@ export function addPatchesCommand(program: Command): void {
       for (const name of layers) filtersOf(name);
       const indexFile = path.join(options.out, 'patches-index.json');
       const bar = startProgress(files.length, 'images', options.quiet);
-      const { model: spec, weights, arch, inputRange, preprocess, env } = options;
+      const { model: spec, weights, arch, inputRange, preprocess, labels, size, env } = options;
       const stop = new AbortController();
       const interrupt = () => stop.abort();
       process.once('SIGINT', interrupt);
@@ -105,7 +105,7 @@ export function addPatchesCommand(program: Command): void {
         workerStartSeconds,
         engine,
         worker: {
-          model: { model: spec, weights, arch, inputRange, preprocess, env },
+          model: { model: spec, weights, arch, inputRange, preprocess, labels, size, env },
           backend,
           engine: engine.name,
           threads: Math.max(1, Math.floor(threads / (typeof workers === 'number' ? workers : 1))),

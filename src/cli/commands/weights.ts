@@ -56,7 +56,7 @@ export function addWeightsCommand(program: Command): void {
         'filter',
         `layer '${node.name}'`,
       );
-      const result = await filterWeights(model, options.layer, {
+      const result = await filterWeights(model, node.name, {
         filters,
         sharedScale: options.sharedScale,
         inputChannels: options.inputChannels as InputChannelMode,
@@ -71,7 +71,7 @@ export function addWeightsCommand(program: Command): void {
       if (!options.quiet) process.stderr.write(`wrote ${options.out}\n`);
       if (options.json) {
         printJson({
-          layer: options.layer,
+          layer: node.name,
           kernelShape: result.kernelShape,
           mode: result.mode,
           filters: result.ranges.map((r) => ({ index: r.filter, min: r.min, max: r.max })),

@@ -30,6 +30,8 @@ export interface LayerNode {
   receptiveField: ReceptiveField | null;
   /** Why `receptiveField` is null. */
   receptiveFieldNote?: string;
+  /** What a reader should know about the layer (e.g. "batch norm folded in by the exporter"). */
+  note?: string;
   /** What the layer computes, without tf objects (engines other than TF.js lower from it). */
   op: LayerOp;
   /** The tfjs layer itself (the TF.js engine runs it; weights are read from it). */
@@ -41,7 +43,7 @@ const POINTWISE = new Set([
   'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Softmax',
   'BatchNormalization', 'LayerNormalization', 'Dropout', 'SpatialDropout2D', 'GaussianNoise',
   'GaussianDropout', 'AlphaDropout', 'Add', 'Multiply', 'Average', 'Maximum', 'Minimum',
-  'Concatenate', 'Subtract', 'InputLayer', 'Rescaling', 'Normalization',
+  'Concatenate', 'Subtract', 'InputLayer', 'Rescaling', 'Normalization', 'HardSigmoid', 'HardSwish',
 ]);
 
 const WHOLE_INPUT = new Set([
@@ -91,8 +93,8 @@ function windowedField(layer: tf.layers.Layer, kind: string, field: ReceptiveFie
 
 function paddingField(layer: tf.layers.Layer, kind: string, field: ReceptiveField): ReceptiveField {
   const config = layer.getConfig() as Record<string, unknown>;
-  const raw = kind === 'ZeroPadding2D' ? config.padding : config.cropping;
-  const sign = kind === 'ZeroPadding2D' ? -1 : 1;
+  const raw = kind === 'Cropping2D' ? config.cropping : config.padding;
+  const sign = kind === 'Cropping2D' ? 1 : -1;
   const [top, left] = Array.isArray(raw)
     ? [Array.isArray(raw[0]) ? raw[0][0] : raw[0], Array.isArray(raw[1]) ? raw[1][0] : raw[1]]
     : [raw, raw];
@@ -115,7 +117,7 @@ function fieldFor(
     const result = windowedField(layer, kind, fields[0]);
     return typeof result === 'string' ? { field: null, note: result } : { field: result };
   }
-  if (kind === 'ZeroPadding2D' || kind === 'Cropping2D') return { field: paddingField(layer, kind, fields[0]) };
+  if (kind === 'ZeroPadding2D' || kind === 'ConstantPadding2D' || kind === 'Cropping2D') return { field: paddingField(layer, kind, fields[0]) };
   return { field: null, note: `not computed for ${kind} layers` };
 }
 

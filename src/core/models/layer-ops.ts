@@ -15,7 +15,10 @@ export type ActivationOp =
   | { kind: 'selu' }
   | { kind: 'leakyRelu'; alpha: number }
   | { kind: 'relu6' }
-  | { kind: 'hardSigmoid' }
+  /** clip(alpha x + beta, 0, 1): Keras' 0.2, 0.5 unless given (PyTorch's are 1/6, 0.5). */
+  | { kind: 'hardSigmoid'; alpha?: number; beta?: number }
+  /** x * clip(x / 6 + 1/2, 0, 1) (PyTorch's nn.Hardswish). */
+  | { kind: 'hardSwish' }
   | { kind: 'swish' };
 
 type Pair = [number, number];
@@ -46,7 +49,7 @@ export type LayerOp =
   | { op: 'flatten' }
   | { op: 'identity' }
   /** Rows/columns added (zero padding) or removed (cropping): [top, bottom, left, right]. */
-  | { op: 'zeroPad' | 'crop'; amounts: [number, number, number, number] }
+  | { op: 'zeroPad' | 'crop'; amounts: [number, number, number, number]; value?: number }
   | { op: 'unsupported'; reason: string };
 
 /** A weight tensor as plain data (Keras layout: HWIO kernels, [in, out] dense kernels). */
@@ -219,6 +222,13 @@ export function describeLayer(layer: tf.layers.Layer, inputChannels: number, ran
       return { op: 'flatten' };
     case 'ZeroPadding2D':
       return { op: 'zeroPad', amounts: amounts(config.padding) };
+    // The layers of ONNX imports (models/onnx/onnx-layers.ts).
+    case 'ConstantPadding2D':
+      return { op: 'zeroPad', amounts: amounts(config.padding), value: Number(config.value) };
+    case 'HardSigmoid':
+      return { op: 'activation', activation: { kind: 'hardSigmoid', alpha: Number(config.alpha), beta: Number(config.beta) } };
+    case 'HardSwish':
+      return { op: 'activation', activation: { kind: 'hardSwish' } };
     case 'Cropping2D':
       return { op: 'crop', amounts: amounts(config.cropping) };
     default:

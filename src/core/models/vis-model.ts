@@ -22,6 +22,15 @@ export interface VisModelOptions {
   labels?: string[];
   /** The training data's mean image, HWC in [0, 1] (e.g. models/embedded/mean.png). */
   meanImage?: Float32Array;
+  /** Other names of layers (an imported PyTorch container's path -> the layer that is its output). */
+  aliases?: ReadonlyMap<string, string>;
+  /** Notes on layers that `layers` shows (e.g. a batch norm folded into a convolution). */
+  notes?: ReadonlyMap<string, string>;
+  /**
+   * Builds the model anew at another input size (importers whose layers depend on the size, as
+   * ONNX's explicit pads and global pools do); without it the topology is re-instantiated.
+   */
+  reopen?: (height: number, width: number) => Promise<VisModel>;
 }
 
 function findLogits(output: LayerNode): { source: LogitsSource; softmax: boolean } {
@@ -45,7 +54,10 @@ export class VisModel {
   readonly hasSoftmax: boolean;
   /** Where the pre-softmax logits are read. */
   readonly logitsSource: LogitsSource;
+  /** Other names of layers, e.g. `layer1.0` for `layer1.0.relu_1` (PyTorch container paths). */
+  readonly aliases: ReadonlyMap<string, string>;
   private readonly byName: Map<string, LayerNode>;
+  private readonly reopen?: VisModelOptions['reopen'];
 
   constructor(model: tf.LayersModel, options: VisModelOptions = {}) {
     useFastGradients();
@@ -83,6 +95,12 @@ export class VisModel {
     this.meanImage =
       options.meanImage ?? Float32Array.from({ length: pixels * mean.length }, (_, i) => mean[i % mean.length]);
     this.layers = buildLayerGraph(model);
+    for (const node of this.layers) {
+      const note = options.notes?.get(node.name);
+      if (note) node.note = note;
+    }
+    this.aliases = options.aliases ?? new Map();
+    this.reopen = options.reopen;
     this.byName = new Map(this.layers.map((n) => [n.name, n]));
     const { source, softmax } = findLogits(this.layers[this.layers.length - 1]);
     this.logitsSource = source;
@@ -91,7 +109,7 @@ export class VisModel {
 
   /** The layer called `name`; the error lists the valid names. */
   layer(name: string): LayerNode {
-    const node = this.byName.get(name);
+    const node = this.byName.get(name) ?? this.byName.get(this.aliases.get(name) ?? '');
     if (!node) {
       throw new ConvscopeError(
         `unknown layer '${name}'; layers are: ${listForMessage(this.layers.map((l) => l.name))}`,
@@ -200,6 +218,7 @@ export class VisModel {
    * mean pixel.
    */
   async withInputSize(height: number, width: number): Promise<VisModel> {
+    if (this.reopen) return this.reopen(height, width);
     const model = await withInputSize(this.model, height, width);
     const { range, preprocess } = this.input;
     return new VisModel(model, { name: this.name, labels: this.labels, input: { range, preprocess } });

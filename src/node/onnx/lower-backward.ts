@@ -93,9 +93,17 @@ export function activationBackward(
       return b.op('Where', [inside, dy, zero]);
     }
     case 'hardSigmoid': {
-      const t = b.op('Add', [b.op('Mul', [z, b.scalar(0.2)]), b.scalar(0.5)]);
+      const alpha = activation.alpha ?? 0.2;
+      const t = b.op('Add', [b.op('Mul', [z, b.scalar(alpha)]), b.scalar(activation.beta ?? 0.5)]);
       const inside = b.op('And', [b.op('Greater', [t, zero]), b.op('Less', [t, one])]);
-      return b.op('Where', [inside, mul(dy, b.scalar(0.2)), zero]);
+      return b.op('Where', [inside, mul(dy, b.scalar(alpha)), zero]);
+    }
+    case 'hardSwish': {
+      // d/dz z clip(z/6 + 1/2, 0, 1) = 0 below -3, 1 above 3, z/3 + 1/2 between.
+      const slope = b.op('Add', [b.op('Mul', [z, b.scalar(1 / 3)]), b.scalar(0.5)]);
+      const below = b.op('Less', [z, b.scalar(-3)]);
+      const above = b.op('Greater', [z, b.scalar(3)]);
+      return mul(dy, b.op('Where', [below, zero, b.op('Where', [above, one, slope])]));
     }
     case 'swish': {
       const s = b.op('Sigmoid', [z]);
@@ -103,6 +111,20 @@ export function activationBackward(
       return mul(dy, b.op('Add', [s, ds]));
     }
   }
+}
+
+/**
+ * A merge's gradient for an input that was broadcast (squeeze-and-excitation multiplies a map
+ * by [C, 1, 1] gates): summed over the axes the input had as 1. Shapes are without the batch.
+ */
+function unbroadcast(
+  b: OnnxGraphBuilder,
+  g: string,
+  inputShape: number[],
+  outputShape: number[],
+): string {
+  const axes = inputShape.flatMap((d, k) => (d === 1 && outputShape[k] !== 1 ? [k + 1] : []));
+  return axes.length ? b.op('ReduceSum', [g, b.ints(axes)], { keepdims: 1 }) : g;
 }
 
 /**
@@ -275,10 +297,15 @@ export function lowerBackward(ctx: BackwardContext): string[] {
     case 'activation':
       return [activationBackward(ctx, op.activation, x, layer.out, dy, rank)];
     case 'add':
-      return layer.inputs.map(() => dy);
+      return layer.inputs.map((_, i) => unbroadcast(b, dy, layer.inputShapes[i], layer.shape));
     case 'multiply':
       return layer.inputs.map((_, i) =>
-        layer.inputs.reduce((acc, v, j) => (j === i ? acc : b.op('Mul', [acc, v])), dy),
+        unbroadcast(
+          b,
+          layer.inputs.reduce((acc, v, j) => (j === i ? acc : b.op('Mul', [acc, v])), dy),
+          layer.inputShapes[i],
+          layer.shape,
+        ),
       );
     case 'concat': {
       const sizes = layer.inputShapes.map((s) => s[0]);

@@ -101,7 +101,15 @@ export function lowerActivation(b: OnnxGraphBuilder, activation: ActivationOp, z
     case 'relu6':
       return b.op('Clip', [z, b.scalar(0), b.scalar(6)]);
     case 'hardSigmoid':
-      return b.op('HardSigmoid', [z], { alpha: { float: 0.2 }, beta: { float: 0.5 } });
+      return b.op('HardSigmoid', [z], {
+        alpha: { float: activation.alpha ?? 0.2 },
+        beta: { float: activation.beta ?? 0.5 },
+      });
+    case 'hardSwish':
+      return b.op('Mul', [
+        z,
+        b.op('HardSigmoid', [z], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }),
+      ]);
     case 'swish':
       return b.op('Mul', [z, b.op('Sigmoid', [z])]);
   }
@@ -275,7 +283,8 @@ export function lowerForward(ctx: ForwardContext): LoweredLayer {
       return { ...base, out: x };
     case 'zeroPad': {
       const [t, bottom, l, r] = op.amounts;
-      return { ...base, out: b.op('Pad', [x, b.ints([0, 0, t, l, 0, 0, bottom, r])]) };
+      const pads = b.ints([0, 0, t, l, 0, 0, bottom, r]);
+      return { ...base, out: b.op('Pad', op.value ? [x, pads, b.scalar(op.value)] : [x, pads]) };
     }
     case 'crop': {
       const [t, bottom, l, r] = op.amounts;
