@@ -67,6 +67,7 @@ export function addLayersCommand(program: Command): void {
         channels: n.channels,
         receptiveField: fieldJson(n),
         ...(n.receptiveField ? {} : { receptiveFieldNote: n.receptiveFieldNote }),
+        ...(n.note ? { note: n.note } : {}),
       }));
       const { height, width, channels, range, preprocess } = model.input;
       if (options.json) {
@@ -75,6 +76,7 @@ export function addLayersCommand(program: Command): void {
           inputShape: [height, width, channels],
           input: { range, preprocess },
           layers,
+          ...(model.aliases.size ? { aliases: Object.fromEntries(model.aliases) } : {}),
         });
         return;
       }
@@ -87,13 +89,18 @@ export function addLayersCommand(program: Command): void {
         l.receptiveField ? String(l.receptiveField.size) : (l.receptiveFieldNote ?? ''),
         l.receptiveField ? String(l.receptiveField.jump) : '',
         l.receptiveField ? String(l.receptiveField.start) : '',
+        l.note ?? '',
       ]);
       process.stdout.write(
         `model ${model.name}: input ${height}x${width}x${channels}, range [${range.join(', ')}], preprocess ${preprocess}\n\n`,
       );
       process.stdout.write(
-        `${formatTable(['#', 'layer', 'kind', 'output', 'channels', 'receptive field', 'jump', 'start'], rows)}\n`,
+        `${formatTable(['#', 'layer', 'kind', 'output', 'channels', 'receptive field', 'jump', 'start', 'note'], rows)}\n`,
       );
+      if (model.aliases.size) {
+        const names = [...model.aliases].map(([alias, name]) => `${alias} = ${name}`);
+        process.stdout.write(`\nmodule outputs: ${names.join(', ')}\n`);
+      }
       model.dispose();
     }),
   );

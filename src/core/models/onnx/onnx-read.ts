@@ -134,7 +134,7 @@ export function attributes(node: NodeProto): Map<string, unknown> {
       : a.type === A.FLOAT ? a.f
       : a.type === A.INTS ? (a.ints ?? []).map((v) => toNumber(v as number))
       : a.type === A.FLOATS ? [...(a.floats ?? [])]
-      : a.type === A.STRING ? new TextDecoder().decode(a.s ?? new Uint8Array())
+      : a.type === A.STRING ? String.fromCharCode(...(a.s ?? [])) // ASCII: auto_pad, mode
       : a.type === A.TENSOR && a.t ? tensorValue(a.t)
       : undefined;
     out.set(a.name ?? '', value);

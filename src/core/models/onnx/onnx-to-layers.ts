@@ -222,7 +222,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions): Impor
       weights: (layer, w) => pending.push({ layer, values: w }),
     };
     values.set(node.output[0], buildLayer(ctx, node.opType));
-    if (node.opType === 'Conv' && /^onnx::/.test(node.input[1])) notes.set(name, 'batch norm folded in by the exporter');
+    if (node.opType === 'Conv' && /^onnx::/.test(node.input[1])) notes.set(name, '+ batch norm (folded by the exporter)');
   }
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) {
