@@ -4,9 +4,9 @@
  * convolutions. Gradients stay lazy: tfjs asks only for the inputs on the path from the
  * differentiated tensor, so an input gradient never computes a weight gradient.
  *
- * The max-pool gradient follows one tie rule on every backend (the first maximum of a window,
- * as PyTorch): the CPU kernel and our WASM kernel already do; elsewhere (WebGL and WebGPU route
- * ties to the last maximum) it is computed from plain ops (see max-pool-gradient.ts).
+ * Pooling gradients are made the same on every backend (see pool-gradients.ts): max pooling
+ * routes a tied window to its first maximum (PyTorch's rule), and average pooling divides by the
+ * window's count without padding, as its forward pass does.
  *
  * `useStockGradients()` restores tfjs' own configs (benchmarks compare both).
  */
@@ -17,8 +17,9 @@ import {
   transposedKernelCache,
 } from './conv2d-gradients.js';
 import { depthwiseFilterGradient, depthwiseInputGradient } from './depthwise-gradients.js';
-import { maxPoolGradientFirstMax } from './max-pool-gradient.js';
-import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './wasm-kernels.js';
+import { poolGradientConfigs } from './pool-gradients.js';
+import { patchWasmKernels, unpatchWasmKernels } from './wasm-kernels.js';
+import { patchWebGpuKernels, unpatchWebGpuKernels } from './webgpu-kernels.js';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -67,43 +68,6 @@ function fastConfig(kernelName: string, depthwise: boolean): tf.GradConfig {
   };
 }
 
-interface PoolAttrs {
-  filterSize: number | [number, number];
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-/** Whether the active backend's MaxPoolGrad kernel routes ties to the first maximum. */
-function kernelTakesFirstMax(): boolean {
-  const backend = tf.getBackend();
-  return backend === 'cpu' || (backend === 'wasm' && wasmKernelsPatched());
-}
-
-const maxPoolConfig: tf.GradConfig = {
-  kernelName: 'MaxPool',
-  inputsToSave: ['x'],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const x = saved[0] as tf.Tensor4D;
-    const pool = attrs as unknown as PoolAttrs;
-    return {
-      x: () => {
-        if (kernelTakesFirstMax()) return stock.get('MaxPool')!.gradFunc(dy, saved, attrs).x();
-        const info = tf.backend_util.computePool2DInfo(
-          x.shape,
-          pool.filterSize,
-          pool.strides,
-          1,
-          pool.pad,
-          pool.dimRoundingMode,
-        );
-        return maxPoolGradientFirstMax(dy as tf.Tensor4D, x, info);
-      },
-    };
-  },
-};
-
 const KERNELS: Array<[string, boolean]> = [
   ['Conv2D', false],
   ['DepthwiseConv2dNative', true],
@@ -111,22 +75,28 @@ const KERNELS: Array<[string, boolean]> = [
 
 /**
  * Registers the fast conv gradients and the one-tie-rule max-pool gradient (idempotent), and
- * patches the WASM backend's kernel set
- * when that backend is loaded (see wasm-kernels.ts).
+ * patches the WASM and WebGPU backends' kernel sets when they are loaded (see wasm-kernels.ts,
+ * webgpu-kernels.ts).
  */
 export function useFastGradients(): void {
   patchWasmKernels();
+  patchWebGpuKernels();
   for (const [name, depthwise] of KERNELS) {
     if (!stock.has(name)) stock.set(name, tf.getGradient(name));
     tf.registerGradient(fastConfig(name, depthwise));
   }
-  if (!stock.has('MaxPool')) stock.set('MaxPool', tf.getGradient('MaxPool'));
-  tf.registerGradient(maxPoolConfig);
+  for (const name of ['MaxPool', 'AvgPool']) {
+    if (!stock.has(name)) stock.set(name, tf.getGradient(name));
+  }
+  for (const config of poolGradientConfigs((name) => stock.get(name)!)) {
+    tf.registerGradient(config);
+  }
 }
 
 /** Restores tfjs' own conv gradients and WASM kernels, and frees cached kernels. */
 export function useStockGradients(): void {
   unpatchWasmKernels();
+  unpatchWebGpuKernels();
   for (const config of stock.values()) tf.registerGradient(config);
   transposedKernelCache.clear();
 }
