@@ -34,9 +34,14 @@ async function scan(model: VisModel, request: PatchesRequest): Promise<Scan> {
     );
   }
   const { height, width, channels } = model.input;
-  const inputs = request.images!.map((image) =>
-    tf.tidy(() => toInput(image, height, width, channels).dataSync() as Float32Array),
-  );
+  // Read back asynchronously: WebGPU's synchronous read goes through a canvas and returned
+  // zeros (or stalled) on SwiftShader in the GPU workbench test.
+  const inputs: Float32Array[] = [];
+  for (const image of request.images!) {
+    const input = toInput(image, height, width, channels);
+    inputs.push((await input.data()) as Float32Array);
+    input.dispose();
+  }
   const tracker = new TopKTracker(node.channels, request.k);
   for (let start = 0; start < inputs.length; start += BATCH) {
     const chunk = inputs.slice(start, start + BATCH);

@@ -106,7 +106,7 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
         ...result.images.map((a) =>
           h(
             'figure',
-            { class: 'tile', 'data-method': a.method },
+            { class: 'tile', 'data-method': a.method, 'data-min': a.min, 'data-max': a.max },
             rgbaCanvas(a.image, size),
             h('figcaption', {}, `${a.method} · max ${formatValue(a.max)}`),
           ),

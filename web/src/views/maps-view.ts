@@ -60,7 +60,12 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
     drawRgba(inputCanvas, result.input);
     top.replaceChildren(
       ...result.top.map((t) =>
-        h('li', {}, `${t.label} `, h('b', {}, `${(t.probability * 100).toFixed(1)}%`)),
+        h(
+          'li',
+          { 'data-probability': t.probability },
+          `${t.label} `,
+          h('b', {}, `${(t.probability * 100).toFixed(1)}%`),
+        ),
       ),
     );
     if (grid.children.length !== result.tiles.length) {
@@ -79,6 +84,7 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
       const figure = grid.children[i] as HTMLElement;
       drawRgba(figure.querySelector('canvas')!, tile);
       figure.title = `channel ${i} · mean ${formatValue(result.means[i])}`;
+      figure.dataset.mean = String(result.means[i]);
       figure.classList.toggle('selected', i === selected);
     });
     grid.dataset.frames = String(++frames);

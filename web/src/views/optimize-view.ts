@@ -226,6 +226,7 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
           drawRgba(canvases[i], image);
           canvases[i].dataset.step = String(frame.step);
           values[i].textContent = formatValue(frame.scores[i]);
+          values[i].dataset.value = String(frame.scores[i]);
         });
         tiles.dataset.step = String(frame.step);
         status.textContent = `step ${frame.step} of ${frame.steps} · ${frame.rate.toFixed(1)} steps/s · ${ctx.backend.backend}`;
@@ -242,6 +243,8 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
       done.best.forEach((image, i) => {
         drawRgba(canvases[i], image);
         values[i].textContent = dead(i) ? 'dead (a=0)' : formatValue(done.bestScores[i]);
+        // The unrounded value, for the cross-backend browser tests.
+        values[i].dataset.value = String(done.bestScores[i]);
       });
       tiles.dataset.done = 'true';
       const deadCount = done.bestScores.filter((_, i) => dead(i)).length;

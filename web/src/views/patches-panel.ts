@@ -109,6 +109,7 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
         ...result.top.map((t) => {
           const figure = tile(t.activation, rgbaCanvas(t.patch, 96, 'pixels patch'));
           figure.dataset.image = String(t.image);
+          figure.dataset.activation = String(t.activation);
           return figure;
         }),
       );
