@@ -4,6 +4,8 @@
  * block2_conv2 (seed 3, the run that once read 0.392 on wasm and 0.390 on webgl/webgpu), then
  * the feature maps and top-5 of a sample, the inside view's attributions, and an in-page
  * top-k scan of 5 picked images. Values are read unrounded from the page's data attributes.
+ * The wasm page opens without `?backend=`: `auto` times a probe step on every backend and must
+ * keep the fastest, which on SwiftShader is WASM.
  * Each backend's wall time goes to test-output/e2e/gpu-workbench.json.
  */
 import { readdir, writeFile } from 'node:fs/promises';
@@ -19,6 +21,7 @@ const QUERY =
   'layer=block2_conv2&filters=0-3&unit=1&seed=3&o.steps=3&image=/samples/inputs/ankle-boot.png';
 
 interface Readings {
+  badge: { backend: string; text: string; measured: { backend: string; ms: number }[] };
   filters: number[];
   means: number[];
   top5: number[];
@@ -35,8 +38,15 @@ const numbers = (page: Page, selector: string, attribute: string) =>
 async function readWorkbench(browser: Browser, url: string, backend: Backend, files: string[]) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = watchErrors(page);
-  await page.goto(`${url}?backend=${backend}&view=filters&${QUERY}`);
-  await page.waitForSelector(`.badge[data-backend="${backend}"]`, { timeout: 60_000 });
+  // wasm: no ?backend=, so `auto` measures and must land on wasm here.
+  const choice = backend === 'wasm' ? '' : `backend=${backend}&`;
+  await page.goto(`${url}?${choice}view=filters&${QUERY}`);
+  await page.waitForSelector(`.badge[data-backend="${backend}"]`, { timeout: 90_000 });
+  const badge = {
+    backend,
+    text: (await page.textContent('.badge')) ?? '',
+    measured: JSON.parse((await page.getAttribute('.badge', 'data-measured')) ?? '[]'),
+  };
   await page.waitForSelector('#view[data-state="ready"]', { timeout: 60_000 });
   await page.click('button.run');
   await page.waitForSelector('.tiles[data-done="true"]', { timeout: 120_000 });
@@ -58,7 +68,7 @@ async function readWorkbench(browser: Browser, url: string, backend: Backend, fi
   const patches = await numbers(page, '.patches .tile', 'data-activation');
   expect(errors).toEqual([]);
   await page.close();
-  return { filters, means, top5, attributions, patches } satisfies Readings;
+  return { badge, filters, means, top5, attributions, patches } satisfies Readings;
 }
 
 /**
@@ -98,6 +108,16 @@ describe.skipIf(!HAVE_BROWSER)('the workbench on wasm, webgl and webgpu (Chromiu
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+  });
+
+  it('auto keeps the backend whose probe step was fastest, and the badge says so', () => {
+    const { measured, text } = readings.wasm.badge;
+    expect(measured.map((m) => m.backend).sort()).toEqual(['wasm', 'webgl', 'webgpu']);
+    expect(measured.map((m) => m.ms)).toEqual([...measured.map((m) => m.ms)].sort((a, b) => a - b));
+    expect(measured[0].backend).toBe('wasm');
+    expect(text).toMatch(/^wasm · \d+ threads? · fastest of 3$/);
+    // On SwiftShader both GPU backends lose by their own times (no renderer-name rule).
+    for (const m of measured.slice(1)) expect(m.ms).toBeGreaterThan(measured[0].ms);
   });
 
   for (const part of ['filters', 'means', 'top5', 'attributions', 'patches'] as const) {

@@ -270,13 +270,14 @@ async function start(): Promise<void> {
     showError(error);
     return;
   }
-  badge.textContent = `${backend.backend}${backend.backend === 'wasm' ? ` · ${backend.threads} thread${backend.threads === 1 ? '' : 's'}` : ''}`;
+  badge.textContent = `${backend.backend}${backend.backend === 'wasm' ? ` · ${backend.threads} thread${backend.threads === 1 ? '' : 's'}` : ''}${backend.measured ? ` · fastest of ${backend.measured.length}` : ''}`;
   badge.title = [
     `backend ${backend.backend}`,
     `cross-origin isolated: ${crossOriginIsolated}`,
     ...backend.notes,
   ].join('\n');
   badge.dataset.backend = backend.backend;
+  if (backend.measured) badge.dataset.measured = JSON.stringify(backend.measured);
   let entries: ModelEntry[] = [];
   try {
     const response = await fetch('/api/models');

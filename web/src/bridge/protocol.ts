@@ -62,6 +62,8 @@ export interface BackendInfo {
   threads: number;
   /** Why faster backends were skipped. */
   notes: string[];
+  /** `auto`'s start-up probe: ms per step on each backend that started, fastest first. */
+  measured?: { backend: BackendName; ms: number }[];
 }
 
 export interface MaximizeRequest {

@@ -1,9 +1,11 @@
 /**
- * Picks the fastest TF.js backend this browser can run, inside the compute worker: WebGPU,
- * then WebGL (skipped when it is a software rasterizer such as SwiftShader, where WASM is
- * faster), then WASM (multi-threaded when the page is cross-origin isolated), then the plain
- * JS CPU backend. A backend named in the URL (`?backend=wasm`) is tried first; `?threads=N`
- * sets the WASM thread count.
+ * Picks the TF.js backend of the compute worker by measurement: `auto` (no `?backend=`)
+ * starts each backend this browser offers (WebGPU, WebGL, WASM, multi-threaded when the page
+ * is cross-origin isolated), times one short probe step on each (backend-probe.ts) and keeps
+ * the fastest, so a software GPU (SwiftShader, llvmpipe) loses to WASM by its own numbers, not
+ * by its name. The plain JS CPU backend is the last resort. A backend named in the URL
+ * (`?backend=wasm`) is used without measuring (the others follow if it fails to start);
+ * `?threads=N` sets the WASM thread count.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -13,6 +15,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { useFastGradients } from '../../../src/core/gradients/register.js';
 import { BACKEND_ORDER, type BackendInfo, type BackendName } from '../bridge/protocol.js';
+import { probeStep } from './backend-probe.js';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -42,28 +45,44 @@ function allowWasmThreads(wanted: number): void {
   }
 }
 
-/** The WebGL renderer's name when it is a software one (SwiftShader, llvmpipe), else null. */
-function softwareRenderer(): string | null {
-  try {
-    const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
-    if (!gl) return null;
-    const info = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(
-      info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
-    );
-    return /swiftshader|llvmpipe|software/i.test(renderer) ? renderer : null;
-  } catch {
-    return null;
-  }
+function skipReason(name: BackendName): string | null {
+  if (name === 'webgpu' && !('gpu' in navigator)) return 'webgpu: not offered by this browser';
+  return null;
 }
 
-function skipReason(name: BackendName, explicit: boolean): string | null {
-  if (name === 'webgpu' && !('gpu' in navigator)) return 'webgpu: not offered by this browser';
-  if (name === 'webgl' && !explicit) {
-    const software = softwareRenderer();
-    if (software) return `webgl: software rendering (${software}), slower than wasm`;
+/** Starts `name`; false (with a note) when it does not start. */
+async function start(name: BackendName, notes: string[]): Promise<boolean> {
+  const skip = skipReason(name);
+  if (skip) {
+    notes.push(skip);
+    return false;
   }
-  return null;
+  try {
+    if (await tf.setBackend(name)) {
+      await tf.ready();
+      return true;
+    }
+    notes.push(`${name}: failed to start`);
+  } catch (error) {
+    notes.push(`${name}: ${(error as Error).message}`);
+  }
+  return false;
+}
+
+/** Times the probe on every backend that starts (cpu only when none does); fastest first. */
+async function measure(notes: string[]): Promise<{ backend: BackendName; ms: number }[]> {
+  const measured: { backend: BackendName; ms: number }[] = [];
+  // WASM first: it compiles nothing, and its time lets a slow GPU stop after one run.
+  for (const name of ['wasm', 'webgpu', 'webgl'] as const) {
+    if (!(await start(name, notes))) continue;
+    try {
+      const best = Math.min(...measured.map((m) => m.ms));
+      measured.push({ backend: name, ms: await probeStep(best) });
+    } catch (error) {
+      notes.push(`${name}: the probe step failed (${(error as Error).message})`);
+    }
+  }
+  return measured.sort((a, b) => a.ms - b.ms);
 }
 
 /**
@@ -80,31 +99,44 @@ export async function selectBackend(wanted?: BackendName, threads?: number): Pro
   setThreadsCount(wantedThreads);
   allowWasmThreads(wantedThreads);
   useFastGradients();
-  const order = wanted ? [wanted, ...BACKEND_ORDER.filter((b) => b !== wanted)] : BACKEND_ORDER;
   const notes: string[] = [];
-  for (const name of order) {
-    const skip = skipReason(name, name === wanted);
-    if (skip) {
-      notes.push(skip);
-      continue;
-    }
-    try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        const threads = name === 'wasm' ? getThreadsCount() : 1;
-        if (name === 'wasm') {
-          const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-          const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-          notes.push(
-            `wasm: simd ${simd}, threads support ${multithread}, ${threads} XNNPACK threads (default: half the logical cores; ?threads=N sets it)`,
-          );
-        }
-        return { backend: name, threads, notes };
+  let chosen: BackendName | null = null;
+  let measured: { backend: BackendName; ms: number }[] | undefined;
+  if (wanted) {
+    for (const name of [wanted, ...BACKEND_ORDER.filter((b) => b !== wanted)]) {
+      if (await start(name, notes)) {
+        chosen = name;
+        break;
       }
-      notes.push(`${name}: failed to start`);
-    } catch (error) {
-      notes.push(`${name}: ${(error as Error).message}`);
     }
+  } else {
+    measured = await measure(notes);
+    for (const { backend } of measured) {
+      if (await start(backend, notes)) {
+        chosen = backend;
+        break;
+      }
+    }
+    if (!chosen && (await start('cpu', notes))) chosen = 'cpu';
+    if (measured.length > 0) {
+      const times = measured.map((m) => `${m.backend} ${m.ms.toFixed(1)} ms`).join(', ');
+      notes.unshift(`auto: fastest probe step (2 convs, 64x64x32, forward + gradient): ${times}`);
+    }
+  }
+  // The losing GPU backends hold a context each: free them.
+  for (const loser of measured ?? []) {
+    if (loser.backend !== chosen && loser.backend !== 'wasm') tf.removeBackend(loser.backend);
+  }
+  if (chosen) {
+    const threads = chosen === 'wasm' ? getThreadsCount() : 1;
+    if (chosen === 'wasm') {
+      const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      notes.push(
+        `wasm: simd ${simd}, threads support ${multithread}, ${threads} XNNPACK threads (default: half the logical cores; ?threads=N sets it)`,
+      );
+    }
+    return { backend: chosen, threads, notes, measured };
   }
   throw new Error(`no TF.js backend starts in this browser (${notes.join('; ')})`);
 }
