@@ -13,6 +13,7 @@ import { addPatchesCommand } from './commands/patches.js';
 import { addPredictCommand } from './commands/predict.js';
 import { addServeCommand } from './commands/serve.js';
 import { addWeightsCommand } from './commands/weights.js';
+import { addWorkerCommand } from './commands/worker.js';
 import { oneLineParseErrors } from './parse-errors.js';
 
 // `convscope ... | head` closes stdout early: stop quietly, as Unix tools do.
@@ -36,6 +37,7 @@ addMapsCommand(program);
 addAttributeCommand(program);
 addPatchesCommand(program);
 addServeCommand(program);
+addWorkerCommand(program);
 oneLineParseErrors(program);
 
 await program.parseAsync(process.argv);

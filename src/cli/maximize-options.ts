@@ -18,6 +18,7 @@ import { engineThreads, sameEngineFor } from '../node/engine.js';
 import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
+import { maximizeRunner } from '../node/queue/runners.js';
 import { printJson, type GlobalOptions } from './common.js';
 import { workerCount } from './option-values.js';
 import { startProgress } from './progress.js';
@@ -29,6 +30,8 @@ export interface MaximizeCliOptions extends GlobalOptions {
   batch?: string;
   out: string;
   raw?: string;
+  queue?: string;
+  resume?: string;
   [setting: string]: unknown;
 }
 
@@ -55,7 +58,15 @@ export function withMaximizeOptions(
       "items per forward/backward pass: a number, or auto (measured on a few steps); default: all of a worker's items",
     )
     .option('--out <dir>', 'output folder', defaultOut)
-    .option('--raw <dir>', "also write each image's float values as DIR/<stem>.npy (NHWC)");
+    .option('--raw <dir>', "also write each image's float values as DIR/<stem>.npy (NHWC)")
+    .option(
+      '--queue <url>',
+      'run the shards on `convscope worker` processes through BullMQ on this Redis URL (same files as a local run)',
+    )
+    .option(
+      '--resume <id>',
+      'collect the queued run ID that this command started before (with --queue)',
+    );
   for (const option of SETTING_OPTIONS) {
     const choices = option.choices ? ` (${option.choices.join(' | ')})` : '';
     command.option(
@@ -105,6 +116,22 @@ function explicitBatch(options: MaximizeCliOptions): number {
   return batch;
 }
 
+/** `--resume` needs `--queue`; `--raw` needs the float images, which stay on the workers. */
+function checkQueueOptions(options: MaximizeCliOptions): void {
+  if (options.resume !== undefined && options.queue === undefined) {
+    throw new ConvscopeError(
+      '--resume continues a queued run: give --queue URL too',
+      'the same command as before, with --queue and --resume',
+    );
+  }
+  if (options.queue !== undefined && options.raw !== undefined) {
+    throw new ConvscopeError(
+      '--raw cannot be used with --queue: the float images stay on the workers (PNGs and numbers come back)',
+      'leave --raw out, or run without --queue',
+    );
+  }
+}
+
 /** Runs the items with the preset and overrides of `options`, with a progress bar. */
 export async function runMaximize(
   model: VisModel,
@@ -117,6 +144,7 @@ export async function runMaximize(
   const overrides = Object.fromEntries(
     SETTING_OPTIONS.map((o) => [o.key, options[o.key] as string | undefined]),
   );
+  checkQueueOptions(options);
   const history = options.history === undefined ? 0 : Number(options.history);
   if (!Number.isInteger(history) || history < 0) {
     throw new ConvscopeError(`--history must be a positive integer, got '${options.history}'`);
@@ -135,7 +163,11 @@ export async function runMaximize(
       ? items.length >= 4
         ? Math.min(defaultPoolSize(), items.length)
         : 1
-      : workerCount(options.workers, { quiet: options.quiet });
+      : // Queued, --workers N cuts N shards for any number of machines: no cap at this one's cores.
+        workerCount(options.workers, {
+          quiet: options.quiet,
+          ...(options.queue ? { cores: Number.POSITIVE_INFINITY } : {}),
+        });
   // The size is checked for the images one worker optimizes at once (auto: one, at first).
   const perWorker = Math.ceil(items.length / workers);
   const batch =
@@ -152,6 +184,33 @@ export async function runMaximize(
   const runEngine = resized ? await sameEngineFor(model, engine) : engine;
   const threads = engineThreads(engine);
   const batchSize = await resolveBatch(options, model, items, settings, workers, runEngine);
+  const workerData = {
+    model: {
+      model: options.model,
+      weights: options.weights,
+      arch: options.arch,
+      inputRange: options.inputRange,
+      preprocess: options.preprocess,
+      labels: options.labels,
+      size: model.input.height,
+    },
+    backend,
+    size: model.input.height,
+    engine: runEngine.name,
+    threads: Math.max(1, Math.floor(threads / workers)),
+  };
+  const runShards = options.queue
+    ? maximizeRunner(
+        {
+          url: options.queue,
+          resume: options.resume,
+          note: (line) => (options.quiet ? undefined : process.stderr.write(`${line}\n`)),
+        },
+        withProbability ? 'classes' : 'filters',
+        workerData,
+        withProbability,
+      )
+    : undefined;
   const bar = startProgress(settings.steps, 'steps', options.quiet, ' | mean {score}');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -173,19 +232,8 @@ export async function runMaximize(
       rawDir: options.raw,
       workers,
       batchSize,
-      workerData: {
-        model: {
-          model: options.model,
-          weights: options.weights,
-          arch: options.arch,
-          inputRange: options.inputRange,
-          preprocess: options.preprocess,
-        },
-        backend,
-        size: model.input.height,
-        engine: runEngine.name,
-        threads: Math.max(1, Math.floor(threads / workers)),
-      },
+      workerData,
+      runShards,
       onProgress: (step, scores) =>
         bar.update(step, {
           score: (scores.reduce((a, b) => a + b, 0) / scores.length).toPrecision(3),

@@ -11,7 +11,7 @@ import type { ObjectiveSpec } from '../core/objectives/objective-spec.js';
 import type { ImageBatch, MaximizeResult } from '../core/optimize/maximize.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { ConvscopeError } from '../core/errors.js';
-import { runPool, siblingScript } from './worker-pool.js';
+import { runPool, siblingScript, type ShardRunner } from './worker-pool.js';
 
 export interface MaximizeWorkerData {
   model: ModelOptions & { quiet?: boolean };
@@ -30,7 +30,12 @@ export interface MaximizeShard {
   history: number;
   /** Steps between measured frames (default: maximize's, 32 per run). */
   frameEvery?: number;
+  /** Also each item's class probability, from the float images (queued runs: they stay there). */
+  probability?: boolean;
 }
+
+/** A shard's result, with the class probabilities when the shard asked for them. */
+export type MaximizeShardResult = MaximizeResult & { probabilities?: number[] };
 
 export interface ShardFrame {
   step: number;
@@ -59,7 +64,7 @@ function joinBatches(batches: ImageBatch[]): ImageBatch {
 }
 
 /** Joins shard results (in item order) into one result. */
-export function joinResults(results: MaximizeResult[], seconds: number): MaximizeResult {
+export function joinResults(results: MaximizeShardResult[], seconds: number): MaximizeShardResult {
   const flat = <K extends 'initial' | 'final' | 'bestScores' | 'bestSteps'>(key: K) =>
     results.flatMap((r) => r[key]);
   const steps = Math.min(...results.map((r) => r.steps));
@@ -82,6 +87,9 @@ export function joinResults(results: MaximizeResult[], seconds: number): Maximiz
     steps,
     aborted: results.some((r) => r.aborted),
     seconds,
+    ...(results.every((r) => r.probabilities)
+      ? { probabilities: results.flatMap((r) => r.probabilities!) }
+      : {}),
   };
 }
 
@@ -99,13 +107,15 @@ export interface PoolRun {
   signal?: AbortSignal;
   /** Lowest step reached across shards, and every item's latest objective value. */
   onProgress?: (step: number, scores: number[]) => void;
+  /** Runs the shards elsewhere (BullMQ workers) instead of on local worker threads. */
+  runShards?: ShardRunner<MaximizeShard, MaximizeShardResult, ShardFrame>;
 }
 
 /**
  * Optimizes the items on a pool of workers and returns the joined result.
  * @example const result = await maximizeOnPool({ specs, settings, seed: 0, history: 0, workers: 2, workerData })
  */
-export async function maximizeOnPool(run: PoolRun): Promise<MaximizeResult> {
+export async function maximizeOnPool(run: PoolRun): Promise<MaximizeShardResult> {
   const started = Date.now();
   const shardCount = run.batchSize
     ? Math.max(run.workers, Math.ceil(run.specs.length / run.batchSize))
@@ -120,14 +130,17 @@ export async function maximizeOnPool(run: PoolRun): Promise<MaximizeResult> {
   }));
   const steps = new Array<number>(shards.length).fill(0);
   const scores = ranges.map(([a, b]) => new Array<number>(b - a).fill(0));
-  const results: MaximizeResult[] = new Array(shards.length);
+  const results: MaximizeShardResult[] = new Array(shards.length);
   const failed: string[] = [];
-  for await (const event of runPool<MaximizeShard, MaximizeResult, ShardFrame>(shards, {
-    script: siblingScript(import.meta.url, 'maximize-worker'),
-    workerData: run.workerData,
-    size: Math.min(run.workers, shards.length),
-    signal: run.signal,
-  })) {
+  const events = run.runShards
+    ? run.runShards(shards, { signal: run.signal })
+    : runPool<MaximizeShard, MaximizeShardResult, ShardFrame>(shards, {
+        script: siblingScript(import.meta.url, 'maximize-worker'),
+        workerData: run.workerData,
+        size: Math.min(run.workers, shards.length),
+        signal: run.signal,
+      });
+  for await (const event of events) {
     if (event.type === 'frame') {
       steps[event.index] = event.frame.step;
       scores[event.index] = event.frame.scores;

@@ -6,14 +6,20 @@
  */
 import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
 import { maximize, type MaximizeResult } from '../core/optimize/maximize.js';
-import type { MaximizeShard, MaximizeWorkerData, ShardFrame } from './maximize-pool.js';
+import type {
+  MaximizeShard,
+  MaximizeShardResult,
+  MaximizeWorkerData,
+  ShardFrame,
+} from './maximize-pool.js';
+import { classProbabilities } from './class-probabilities.js';
 import { poolWorkerData, serveTasks } from './worker-pool-serve.js';
 import { workerModel } from './worker-model.js';
 
 const setup = poolWorkerData<MaximizeWorkerData>();
 const open = workerModel(setup);
 
-serveTasks<MaximizeShard, MaximizeResult, ShardFrame>(async (shard, emit) => {
+serveTasks<MaximizeShard, MaximizeShardResult, ShardFrame>(async (shard, emit) => {
   let result: MaximizeResult | undefined;
   const { model, engine } = await open();
   for await (const frame of maximize(model, shard.specs.map(objectiveFromSpec), shard.settings, {
@@ -26,5 +32,7 @@ serveTasks<MaximizeShard, MaximizeResult, ShardFrame>(async (shard, emit) => {
     emit({ step: frame.step, scores: frame.scores });
     if (frame.result) result = frame.result;
   }
-  return result!;
+  if (!shard.probability) return result!;
+  const classes = shard.specs.map((spec) => spec.index);
+  return { ...result!, probabilities: await classProbabilities(model, result!.best, classes) };
 });

@@ -30,7 +30,7 @@ import {
   type ShardResult,
   type ShardTask,
 } from './patches-shard.js';
-import { defaultPoolSize, runPool, siblingScript } from './worker-pool.js';
+import { defaultPoolSize, runPool, siblingScript, type ShardRunner } from './worker-pool.js';
 
 export type { LayerIndex, PatchIndex } from './patches-index.js';
 export type { PatchesWorkerData } from './patches-shard.js';
@@ -64,6 +64,8 @@ export interface ScanOptions {
   worker?: PatchesWorkerData;
   /** Stops the scan (and its workers); the index keeps what was finished. */
   signal?: AbortSignal;
+  /** Runs every shard elsewhere (BullMQ workers, `--queue`) instead of here or on threads. */
+  runShards?: ShardRunner<ShardTask, ShardResult>;
 }
 
 export interface ScanResult {
@@ -179,7 +181,7 @@ export async function scanPatches(
     merge(shard, await scanShard(model, taskOf(shard), options.engine));
   let workers = poolSize(options);
   try {
-    if (options.workers === 'auto' && workers > 1) {
+    if (options.workers === 'auto' && workers > 1 && !options.runShards) {
       const probes = plan(Math.max(1, Math.floor(batch / 4))).slice(0, 2);
       const parallel = await worthWorkers(probes, files.length - done, workers, options, scanHere);
       if (!parallel) workers = 1;
@@ -187,7 +189,7 @@ export async function scanPatches(
     // Planned after the probes (their files are covered now), so every shard is a full batch.
     const shards = plan(batch);
     workers = Math.max(1, Math.min(workers, shards.length));
-    if (workers === 1) {
+    if (workers === 1 && !options.runShards) {
       for (const shard of shards) {
         options.signal?.throwIfAborted();
         await scanHere(shard);
@@ -248,17 +250,19 @@ async function scanOnPool(
   options: ScanOptions,
   merge: (i: number, result: ShardResult) => Promise<void>,
 ): Promise<void> {
-  if (!options.worker) {
+  if (!options.worker && !options.runShards) {
     throw new Error('scanPatches: workers > 1 needs options.worker (how workers open the model)');
   }
   const script = siblingScript(import.meta.url, 'patches-worker');
   const failed: string[] = [];
-  const pool = runPool<ShardTask, ShardResult>(tasks, {
-    script,
-    workerData: options.worker,
-    size,
-    signal: options.signal,
-  });
+  const pool = options.runShards
+    ? options.runShards(tasks, { signal: options.signal })
+    : runPool<ShardTask, ShardResult>(tasks, {
+        script,
+        workerData: options.worker,
+        size,
+        signal: options.signal,
+      });
   for await (const event of pool) {
     if (event.type === 'result') await merge(event.index, event.value);
     else if (event.type === 'failed') failed.push(event.error);

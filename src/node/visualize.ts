@@ -5,7 +5,6 @@
  * `manifest.json` with everything needed to rebuild the images (CLI.md's manifest). The
  * optimization itself is `maximize` in core; this module only consumes its frames.
  */
-import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
@@ -20,8 +19,16 @@ import {
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, viewScale, writeGridPng, type GridTile } from './grid-png.js';
-import { maximizeOnPool, type MaximizeWorkerData } from './maximize-pool.js';
+import {
+  maximizeOnPool,
+  type MaximizeShard,
+  type MaximizeShardResult,
+  type MaximizeWorkerData,
+  type ShardFrame,
+} from './maximize-pool.js';
+import type { ShardRunner } from './worker-pool.js';
 import { caption, visualizeGrid } from './visualize-grid.js';
+import { classProbabilities } from './class-probabilities.js';
 import { writeRawArray } from './raw-arrays.js';
 
 export interface VisualizeItem {
@@ -63,6 +70,8 @@ export interface VisualizeRun {
   withProbability?: boolean;
   /** Also writes each image's float values as `<stem>.npy` here (and history frames under history/). */
   rawDir?: string;
+  /** Runs the shards on BullMQ workers (`--queue`) instead of local worker threads. */
+  runShards?: ShardRunner<MaximizeShard, MaximizeShardResult, ShardFrame>;
 }
 
 export interface ManifestItem {
@@ -119,25 +128,15 @@ function imageOf(batch: ImageBatch, i: number): RgbaImage {
 
 const round = (v: number) => Number(v.toPrecision(6));
 
-async function probabilities(
-  model: VisModel,
-  batch: ImageBatch,
-  items: VisualizeItem[],
-): Promise<number[]> {
-  const p = tf.tidy(() => model.predict(tf.tensor4d(batch.data, batch.shape)));
-  const rows = (await p.array()) as number[][];
-  p.dispose();
-  return items.map((item, i) => rows[i][item.index]);
-}
-
 /** True when the run goes to worker threads (several workers, or batches cut smaller). */
 function pooled(run: VisualizeRun): boolean {
   const workers = Math.min(run.workers ?? 1, run.items.length);
-  return workers > 1 || (run.batchSize !== undefined && run.batchSize < run.items.length);
+  const cut = workers > 1 || (run.batchSize !== undefined && run.batchSize < run.items.length);
+  return cut || run.runShards !== undefined;
 }
 
 /** Runs the optimization in this thread (one batch) or on a pool of workers. */
-async function optimize(run: VisualizeRun): Promise<MaximizeResult> {
+async function optimize(run: VisualizeRun): Promise<MaximizeShardResult> {
   const specs = run.items.map((i) => i.spec);
   const workers = Math.min(run.workers ?? 1, specs.length);
   if (pooled(run)) {
@@ -152,6 +151,7 @@ async function optimize(run: VisualizeRun): Promise<MaximizeResult> {
       workerData: run.workerData,
       signal: run.signal,
       onProgress: run.onProgress,
+      runShards: run.runShards,
     });
   }
   let result: MaximizeResult | undefined;
@@ -180,8 +180,14 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
   const done = await optimize(run);
   const manifestItems: ManifestItem[] = [];
   const tiles: GridTile[] = [];
+  // A queued run's workers computed them from the float images, which stay there.
   const probability = run.withProbability
-    ? await probabilities(model, done.best, items)
+    ? (done.probabilities ??
+      (await classProbabilities(
+        model,
+        done.best,
+        items.map((item) => item.index),
+      )))
     : undefined;
   for (const [i, item] of items.entries()) {
     const image = imageOf(done.best, i);

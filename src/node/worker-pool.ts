@@ -32,6 +32,15 @@ export type PoolEvent<T, R, F = never> =
   | { type: 'result'; index: number; task: T; value: R }
   | { type: 'failed'; index: number; task: T; error: string; attempts: number };
 
+/**
+ * Another way to run a list of tasks with the same events as `runPool` (one `result` or
+ * `failed` per task, frames between): BullMQ jobs on Redis (src/node/queue/) run the same shards.
+ */
+export type ShardRunner<T, R, F = never> = (
+  tasks: readonly T[],
+  options: { signal?: AbortSignal },
+) => AsyncIterable<PoolEvent<T, R, F>>;
+
 export interface PoolOptions {
   /** The worker module: a `.js` file, or a `.ts` file when running from sources (needs tsx). */
   script: URL;
@@ -60,7 +69,8 @@ export function siblingScript(callerUrl: string, name: string): URL {
   return new URL(`./${name}${extension}`, callerUrl);
 }
 
-function spawn(script: URL, workerData: unknown): Worker {
+/** Starts the worker module `script` (TypeScript sources through tsx) with `workerData`. */
+export function spawnWorker(script: URL, workerData: unknown): Worker {
   if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData });
   // Sources only (tests, tsx): a worker's entry cannot be TypeScript, so register tsx first.
   const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`;
@@ -159,7 +169,7 @@ export async function* runPool<T, R, F = never>(
   };
   const start = () => {
     const slot: Slot = {
-      worker: spawn(options.script, options.workerData),
+      worker: spawnWorker(options.script, options.workerData),
       current: null,
       gone: false,
     };

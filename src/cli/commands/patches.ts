@@ -14,7 +14,9 @@ import { writeBytesAtomic } from '../../node/atomic-write.js';
 import { expandImagePaths, type Fit } from '../../node/images.js';
 import { renderPatches } from '../../node/patches-render.js';
 import { engineThreads } from '../../node/engine.js';
+import { indexKey } from '../../node/patches-index.js';
 import { scanPatches } from '../../node/patches-scan.js';
+import { scanRunner } from '../../node/queue/runners.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { addAliasedOption } from '../option-aliases.js';
 import { startProgress } from '../progress.js';
@@ -31,6 +33,8 @@ interface PatchesOptions extends GlobalOptions {
   rescan?: boolean;
   workers: string;
   out: string;
+  queue?: string;
+  resume?: string;
 }
 
 export function addPatchesCommand(program: Command): void {
@@ -61,9 +65,17 @@ export function addPatchesCommand(program: Command): void {
         '--workers <n>',
         'scan threads: a number, or auto (one per core when the scan is long enough to repay starting them)',
         'auto',
-      ),
+      )
+      .option(
+        '--queue <url>',
+        'scan the shards on `convscope worker` processes through BullMQ on this Redis URL',
+      )
+      .option('--resume <id>', 'collect the queued scan ID that this command started before'),
   ).action(
     action(async (options: PatchesOptions) => {
+      if (options.resume !== undefined && options.queue === undefined) {
+        throw new ConvscopeError('--resume continues a queued scan: give --queue URL too');
+      }
       const k = positiveInt(options.top, '--top')!;
       const batch = positiveInt(options.batch, '--batch');
       choice(options.fit, FITS, '--fit');
@@ -95,6 +107,33 @@ export function addPatchesCommand(program: Command): void {
       const stop = new AbortController();
       const interrupt = () => stop.abort();
       process.once('SIGINT', interrupt);
+      const worker = {
+        model: { model: spec, weights, arch, inputRange, preprocess, labels, size, env },
+        backend,
+        engine: engine.name,
+        threads: Math.max(1, Math.floor(threads / (typeof workers === 'number' ? workers : 1))),
+      };
+      // A queued scan is known by what decides its index (so a resumed scan finds its run).
+      const runner = options.queue
+        ? scanRunner(
+            {
+              url: options.queue,
+              resume: options.resume,
+              note: (line) => (options.quiet ? undefined : process.stderr.write(`${line}\n`)),
+            },
+            worker,
+            {
+              index: indexKey(
+                model,
+                files.map((f) => path.resolve(f)),
+                options.fit,
+              ),
+              layers,
+              k,
+              batch,
+            },
+          )
+        : undefined;
       const scan = await scanPatches(model, files, layers, {
         k,
         batch,
@@ -104,12 +143,8 @@ export function addPatchesCommand(program: Command): void {
         workers,
         workerStartSeconds,
         engine,
-        worker: {
-          model: { model: spec, weights, arch, inputRange, preprocess, labels, size, env },
-          backend,
-          engine: engine.name,
-          threads: Math.max(1, Math.floor(threads / (typeof workers === 'number' ? workers : 1))),
-        },
+        worker,
+        runShards: runner,
         signal: stop.signal,
       })
         .catch((error: unknown) => {
@@ -122,13 +157,20 @@ export function addPatchesCommand(program: Command): void {
         });
       if (options.rescan) await writeBytesAtomic(indexFile, JSON.stringify(scan.index));
       const { index } = scan;
+      // Queued: the worker processes that ran this call's shards.
+      const scanWorkers = runner ? runner.stats.workers.size : scan.workers;
+      const where = runner
+        ? `${scanWorkers} queue worker${scanWorkers === 1 ? '' : 's'}`
+        : scan.workers === 1
+          ? 'one process'
+          : `${scan.workers} workers`;
       const rate = scan.scannedNow / Math.max(scan.seconds, 1e-6);
       if (!options.quiet) {
         const skipped =
           scan.skippedNow > 0 ? `, skipped ${scan.skippedNow} that would not decode` : '';
         process.stderr.write(
           scan.scannedNow + scan.skippedNow > 0
-            ? `scanned ${scan.scannedNow} images${skipped} in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${scan.workers === 1 ? 'one process' : `${scan.workers} workers`}, ${engine.description})\n`
+            ? `scanned ${scan.scannedNow} images${skipped} in ${scan.seconds.toFixed(2)} s (${rate.toPrecision(3)} images/s, ${where}, ${engine.description})\n`
             : `reused the saved scan in ${indexFile}\n`,
         );
         for (const s of index.skipped) process.stderr.write(`skipped ${s.file}: ${s.error}\n`);
@@ -150,7 +192,7 @@ export function addPatchesCommand(program: Command): void {
           skipped: index.skipped,
           seconds: scan.seconds,
           imagesPerSecond: scan.scannedNow > 0 ? rate : null,
-          workers: scan.workers,
+          workers: scanWorkers,
           engine: engine.name,
           grid: rendered.grid,
           filters: rendered.filters,
