@@ -175,6 +175,30 @@ function layerEntry(walk: Walk, entry: Json, index: number, list: KerasLayerList
   return out;
 }
 
+/**
+ * Checks that layer names are unique and every connection names a layer of the model: TF.js'
+ * `Container.fromConfig` waits forever for an inbound layer that never appears.
+ */
+function checkWiring(where: string, layers: JsonObject[], ends: Json[]): void {
+  const names = layers.map((l) => String(l.name ?? (l.config as JsonObject).name));
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) fail(where, `the model config has two layers named '${name}'`);
+    seen.add(name);
+  }
+  const check = (from: Json, to: string) => {
+    if (!seen.has(String(from))) {
+      fail(where, `${to} takes its input from '${String(from)}', which is not a layer of the model`);
+    }
+  };
+  layers.forEach((layer, i) => {
+    for (const node of (layer.inbound_nodes ?? []) as Json[][][]) {
+      for (const tensor of node) check(tensor[0], `layer '${names[i]}'`);
+    }
+  });
+  for (const end of ends as Json[][]) check(end[0], 'the model');
+}
+
 /** A Sequential or Functional model entry, normalized (nested models recurse here). */
 function modelEntry(walk: Walk, entry: JsonObject, list: KerasLayerList): JsonObject {
   const className = entry.class_name as string;
@@ -192,21 +216,18 @@ function modelEntry(walk: Walk, entry: JsonObject, list: KerasLayerList): JsonOb
       first.batch_input_shape = buildShape; // Keras 3 keeps it beside the layers
     }
     const name = isObject(raw) && typeof raw.name === 'string' ? raw.name : 'sequential';
+    checkWiring(walk.where, layers, []);
     return { class_name: 'Sequential', config: { name, layers } };
   }
   if (!isObject(raw) || !Array.isArray(raw.layers)) {
     return fail(walk.where, `the ${className} model config has no layers`);
   }
   const layers = raw.layers.map((layer, i) => layerEntry(walk, layer, i, list));
-  return {
-    class_name: 'Model',
-    config: {
-      name: typeof raw.name === 'string' ? raw.name : 'model',
-      layers,
-      input_layers: tensorList(walk.where, raw.input_layers, 'inputs'),
-      output_layers: tensorList(walk.where, raw.output_layers, 'outputs'),
-    },
-  };
+  const inputs = tensorList(walk.where, raw.input_layers, 'inputs');
+  const outputs = tensorList(walk.where, raw.output_layers, 'outputs');
+  checkWiring(walk.where, layers, [...inputs, ...outputs]);
+  const name = typeof raw.name === 'string' ? raw.name : 'model';
+  return { class_name: 'Model', config: { name, layers, input_layers: inputs, output_layers: outputs } };
 }
 
 /**
