@@ -43,7 +43,16 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
 
 const toNumber = (v: number | { toNumber(): number }): number => (typeof v === 'number' ? v : v.toNumber());
 
+/** True on little-endian hosts (all that run convscope), where float32 bytes copy as they are. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function floatsFromBytes(bytes: Uint8Array, type: number, count: number): Float32Array {
+  // A byte copy (memcpy) rather than a DataView loop: VGG16 has 138M weights.
+  if (type === DataType.FLOAT && LITTLE_ENDIAN) {
+    const out = new Float32Array(count);
+    new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   if (type === DataType.FLOAT) for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);

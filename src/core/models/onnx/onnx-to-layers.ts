@@ -119,10 +119,19 @@ function buildLayer(ctx: OpContext, opType: string): TensorValue {
       return apply(tf.layers.softmax({ name }));
     }
     case 'BatchNormalization': {
-      const layer = tf.layers.batchNormalization({ axis: -1, epsilon: Number(ctx.attrs.get('epsilon') ?? 1e-5), name });
-      const out = apply(layer);
-      ctx.weights(layer, [1, 2, 3, 4].map((i) => tf.tensor(floats(ctx.constant(i)!))));
-      return out;
+      const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i)!).map((c) => ctx.fixed(floats(c), c.dims));
+      const epsilon = Number(ctx.attrs.get('epsilon') ?? 1e-5);
+      return apply(
+        tf.layers.batchNormalization({
+          axis: -1,
+          epsilon,
+          name,
+          gammaInitializer: gamma,
+          betaInitializer: beta,
+          movingMeanInitializer: mean,
+          movingVarianceInitializer: variance,
+        }),
+      );
     }
     case 'Add':
     case 'Sum':
@@ -187,7 +196,15 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions): Impor
 
   const inputSym = tf.input({ shape: input.shape, name: input.name });
   const values = new Map<string, TensorValue>([[input.name, { sym: inputSym }]]);
-  const pending: { layer: tf.layers.Layer; values: tf.Tensor[] }[] = [];
+  const owned: tf.Tensor[] = [];
+  const fixed = (values: Float32Array, shape: number[]) => {
+    const tensor = tf.tensor(values, shape);
+    owned.push(tensor);
+    const initializer = tf.initializers.zeros();
+    // Serialized (model.toJSON) it reads as zeros, with the weights saved beside it as usual.
+    initializer.apply = () => tensor;
+    return initializer;
+  };
   const notes = new Map<string, string>();
   for (const node of nodes) {
     const attrs = attributes(node);
@@ -219,7 +236,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions): Impor
       },
       constant: (i) => (node.input[i] ? constants.get(node.input[i]) : undefined),
       inputName: (i) => node.input[i],
-      weights: (layer, w) => pending.push({ layer, values: w }),
+      fixed,
     };
     values.set(node.output[0], buildLayer(ctx, node.opType));
     if (node.opType === 'Conv' && /^onnx::/.test(node.input[1])) notes.set(name, '+ batch norm (folded by the exporter)');
@@ -231,9 +248,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions): Impor
   const output = values.get(outputs[0].name ?? '');
   if (!output) throw new ConvscopeError(`the output of ${options.source} is a constant`);
   const model = tf.model({ inputs: inputSym, outputs: output.sym, name: 'onnx' });
-  for (const { layer, values: w } of pending) {
-    layer.setWeights(w);
-    tf.dispose(w);
-  }
+  // The variables hold their own references to the weights' data.
+  tf.dispose(owned);
   return { model, aliases, notes };
 }
