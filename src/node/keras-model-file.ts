@@ -20,11 +20,6 @@ import {
 } from '../core/models/keras-model.js';
 import { openHdf5File } from './keras-hdf5-file.js';
 
-/** True for the file names of Keras models this module opens (`.h5`, `.keras`). */
-export function isKerasModelFile(spec: string): boolean {
-  return /\.(h5|hdf5|keras)$/i.test(spec);
-}
-
 /** Writes `bytes` to a temporary file and opens it; closing removes the file. */
 async function openTemporaryHdf5(bytes: Uint8Array, source: string): Promise<OpenedHdf5> {
   const dir = mkdtempSync(path.join(tmpdir(), 'convscope-keras-'));

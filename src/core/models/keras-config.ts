@@ -14,7 +14,7 @@
  * TF.js can build before anything is built, so an unknown one is named with its layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConvscopeError, listForMessage } from '../errors.js';
+import { ConvscopeError } from '../errors.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -250,9 +250,4 @@ export function normalizeKerasConfig(config: unknown, where: string): KerasTopol
   const layerClasses: KerasLayerList = [];
   const modelConfig = modelEntry({ where, known: knownClasses() }, config, layerClasses);
   return { modelConfig, layerClasses };
-}
-
-/** Layer names of a config's top-level model, for messages. */
-export function layerNames(list: KerasLayerList): string {
-  return listForMessage(list.map((l) => l.name));
 }
