@@ -2,17 +2,17 @@
  * Opens an ONNX model (`torch.onnx.export`) for the CLI: a `.onnx` file, a folder holding
  * `model.onnx`, or an http(s) URL. Weights stored as external data are read from files beside
  * the model (never outside its folder). Labels come from `--labels` or `labels.json` beside it.
- * 3-channel models at ImageNet-like sizes take torchvision's preprocessing unless told otherwise.
+ * The import itself is core's (onnx-model.ts), shared with the workbench.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 import { fetchBytes } from '../core/models/layers-artifacts.js';
-import { importOnnx } from '../core/models/onnx/onnx-to-layers.js';
+import { onnxVisModel } from '../core/models/onnx/onnx-model.js';
 import type { ExternalDataReader } from '../core/models/onnx/onnx-read.js';
 import type { InputSpec } from '../core/models/input-spec.js';
-import { VisModel } from '../core/models/vis-model.js';
+import type { VisModel } from '../core/models/vis-model.js';
 import { timedFetch } from './http-get.js';
 import { isUrl } from './load-layers-model.js';
 
@@ -85,15 +85,8 @@ export async function readLabelsFile(file: string): Promise<string[]> {
     .filter(Boolean);
 }
 
-/** torchvision's convention for 3-channel models at ImageNet-like sizes, raw [0, 1] otherwise. */
-function defaultPreprocess(model: VisModel['model']): Partial<InputSpec> {
-  const [, h, w, c] = model.inputs[0].shape as number[];
-  return c === 3 && Math.min(h, w) >= 112 && Math.max(h, w) <= 512 ? { preprocess: 'torch' } : {};
-}
-
 export interface OnnxOpenOptions {
   input?: Partial<InputSpec>;
-  labelsFile?: string;
   size?: number;
 }
 
@@ -121,25 +114,14 @@ export async function openOnnxModel(
   options: OnnxOpenOptions = {},
 ): Promise<VisModel> {
   const { bytes, dir } = await readModelBytes(spec);
-  const build = async (size?: [number, number]): Promise<VisModel> => {
-    const imported = importOnnx(bytes, {
-      source: spec,
-      size,
-      readExternal: dir ? externalReader(dir) : undefined,
-    });
-    const besideLabels =
-      dir && existsSync(path.join(dir, 'labels.json')) ? path.join(dir, 'labels.json') : undefined;
-    const labelsFile = options.labelsFile ?? besideLabels;
-    const labels = labelsFile ? await readLabelsFile(labelsFile) : undefined;
-    const input = { ...defaultPreprocess(imported.model), ...options.input };
-    return new VisModel(imported.model, {
-      name: spec,
-      labels,
-      input,
-      aliases: imported.aliases,
-      notes: imported.notes,
-      reopen: (height, width) => build([height, width]),
-    });
-  };
-  return build(options.size ? [options.size, options.size] : undefined);
+  const beside =
+    dir && existsSync(path.join(dir, 'labels.json')) ? path.join(dir, 'labels.json') : undefined;
+  const labels = beside ? await readLabelsFile(beside) : undefined;
+  return onnxVisModel(bytes, {
+    name: spec,
+    size: options.size ? [options.size, options.size] : undefined,
+    labels,
+    input: options.input,
+    readExternal: dir ? externalReader(dir) : undefined,
+  });
 }

@@ -81,10 +81,27 @@ async function resolveCliModel(spec: string | undefined, env: Env): Promise<CliM
     );
   }
   const info = await stat(spec).catch(() => null);
+  // An ONNX model is served as its one file; the page imports it with core's importer.
+  const onnxFile = /\.onnx$/i.test(spec)
+    ? spec
+    : info?.isDirectory() &&
+        (await isFile(path.join(spec, 'model.onnx'))) &&
+        !(await isFile(path.join(spec, 'model.json')))
+      ? path.join(spec, 'model.onnx')
+      : undefined;
+  if (onnxFile && (await isFile(onnxFile))) {
+    return {
+      kind: 'dir',
+      name: spec,
+      dir: path.dirname(path.resolve(onnxFile)),
+      file: onnxFile,
+      weights: [],
+    };
+  }
   if (!info) {
     throw new ConvscopeError(
       `no such model: ${spec}`,
-      'pass a folder with model.json, a model.json file, an http(s) URL, or a zoo name',
+      'pass a folder with model.json, a model.json file, a .onnx file, an http(s) URL, or a zoo name',
     );
   }
   const file = info.isDirectory() ? path.join(spec, 'model.json') : spec;

@@ -28,9 +28,9 @@ const modelSelect = h('select', { name: 'model', title: 'model' });
 const modelFiles = h('input', {
   type: 'file',
   multiple: true,
-  accept: '.json,.bin,.png',
+  accept: '.json,.bin,.png,.onnx',
   name: 'model-files',
-  title: 'model.json with its .bin shards (and labels.json, mean.png)',
+  title: 'model.json with its .bin shards, or a .onnx file (and labels.json, mean.png)',
 });
 const tabs = h('nav', { class: 'tabs' });
 let client: ComputeClient;
@@ -143,7 +143,7 @@ async function loadModel(source: ModelSource): Promise<void> {
       h(
         'p',
         { class: 'note' },
-        'Pick another model above, enter a model.json URL, or drop a model.json with its shards on the page.',
+        'Pick another model above, enter a model.json or .onnx URL, or drop a model.json with its shards (or a .onnx file) on the page.',
       ),
     );
     renderTabs();
@@ -219,10 +219,11 @@ function setupModelPicker(entries: ModelEntry[]): void {
     writeUrl();
     void loadModel(sourceFor(entries));
   });
-  // A model.json with its shards (and labels.json, mean.png) dropped anywhere on the page or
-  // picked with the file button. Such a model cannot be named in the URL.
+  // A model.json with its shards, or a .onnx file (and labels.json, mean.png) dropped anywhere on
+  // the page or picked with the file button. Such a model cannot be named in the URL.
+  const isModelFile = (f: File) => /\.(json|onnx)$/i.test(f.name) && f.name !== 'labels.json';
   const openFiles = (files: File[]) => {
-    const name = files.find((f) => f.name.endsWith('.json') && f.name !== 'labels.json')?.name;
+    const name = files.find(isModelFile)?.name;
     Object.assign(state, {
       model: undefined,
       modelUrl: undefined,
@@ -235,7 +236,7 @@ function setupModelPicker(entries: ModelEntry[]): void {
   addEventListener('dragover', (e) => e.preventDefault());
   addEventListener('drop', (e) => {
     const files = [...(e.dataTransfer?.files ?? [])];
-    if (!files.some((f) => f.name.endsWith('.json'))) return;
+    if (!files.some(isModelFile)) return;
     e.preventDefault();
     openFiles(files);
   });

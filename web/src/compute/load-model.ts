@@ -1,7 +1,7 @@
 /**
  * Opens a model in the compute worker: from a URL (the server's embedded and cached zoo
- * models, or any TF.js `model.json` on the web) or from dropped files (model.json, its
- * shards, optionally labels.json and mean.png). The model.json checks and shard assembly are
+ * models, any TF.js `model.json` on the web, or an ONNX file) or from dropped files (model.json
+ * with its shards, or a .onnx file; optionally labels.json and mean.png). The model.json checks and shard assembly are
  * core's (`layers-artifacts.ts`), shared with the CLI, so both give the same messages.
  */
 import { ConvscopeError } from '../../../src/core/errors.js';
@@ -12,6 +12,7 @@ import {
   parseModelJson,
 } from '../../../src/core/models/layers-artifacts.js';
 import type { PreprocessMode } from '../../../src/core/models/input-spec.js';
+import { onnxVisModel } from '../../../src/core/models/onnx/onnx-model.js';
 import { VisModel } from '../../../src/core/models/vis-model.js';
 import type { ModelSource } from '../bridge/protocol.js';
 import { bitmapRgba } from '../draw/images.js';
@@ -107,7 +108,7 @@ async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promi
   const jsonFile = source.files.find((f) => f.name.endsWith('.json') && f.name !== 'labels.json');
   if (!jsonFile) {
     throw new ConvscopeError(
-      'no model.json among the dropped files',
+      'no model.json or .onnx file among the dropped files',
       'drop the model.json together with all its .bin weight shards',
     );
   }
@@ -130,11 +131,44 @@ async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promi
   return { model, preprocess: json.convscope?.preprocess, labels, mean: byName.get('mean.png') };
 }
 
+const isOnnx = (name: string) => /\.onnx([?#].*)?$/i.test(name);
+
+/** An ONNX model by URL or among dropped files, through core's importer (as the CLI's). */
+async function openOnnx(source: ModelSource, signal?: AbortSignal): Promise<VisModel | undefined> {
+  let bytes: ArrayBuffer;
+  let labels: unknown;
+  if (source.kind === 'url') {
+    if (!isOnnx(source.url)) return undefined;
+    bytes = await fetcher(signal)(new URL(source.url, self.location.href).href);
+    const base = new URL(source.url, self.location.href);
+    const labelsBytes = source.labelsUrl
+      ? await fetcher(signal)(source.labelsUrl)
+      : await optionalBeside('labels.json', base, signal);
+    labels = labelsBytes ? parseLabels(labelsBytes, source.labelsUrl ?? 'labels.json') : undefined;
+  } else {
+    const file = source.files.find((f) => isOnnx(f.name));
+    if (!file) return undefined;
+    bytes = await file.arrayBuffer();
+    const labelsFile = source.files.find((f) => f.name === 'labels.json');
+    labels = labelsFile
+      ? parseLabels(await labelsFile.arrayBuffer(), 'the dropped labels.json')
+      : undefined;
+  }
+  const preprocess = source.kind === 'url' ? source.preprocess : undefined;
+  return onnxVisModel(new Uint8Array(bytes), {
+    name: source.name,
+    labels: Array.isArray(labels) ? labels.map(String) : undefined,
+    input: preprocess ? { preprocess: preprocess as PreprocessMode } : undefined,
+  });
+}
+
 /**
  * Loads the model of `source` as a VisModel.
  * @example const model = await openModel({ kind: 'url', name: 'embedded', url: '/models/embedded/model.json' });
  */
 export async function openModel(source: ModelSource, signal?: AbortSignal): Promise<VisModel> {
+  const onnx = await openOnnx(source, signal);
+  if (onnx) return onnx;
   const opened = source.kind === 'url' ? await openUrl(source, signal) : await openFiles(source);
   const labels = Array.isArray(opened.labels) ? opened.labels.map(String) : undefined;
   const [, height, width, channels] = opened.model.inputs[0].shape;
