@@ -99,21 +99,46 @@ describe('convscope on an ONNX model', () => {
     expect(manifest.size).toBe(32);
     const png = await sharp(path.join(dir, 'filters', manifest.items[0].file)).stats();
     expect(png.channels[0].stdev).toBeGreaterThan(1);
+  });
+
+  it('runs every attribution method and the kernel view on it', async () => {
+    const methods = ['deconvnet', 'guided', 'saliency', 'smoothgrad', 'gradcam'];
+    const args = ['attribute', '--model', RESNET, '--image', 'samples/photos/cat.jpg'];
+    const unit = ['--layer', 'layer1.0', '--filters', '2', '--samples', '4'];
+    const out = path.join(dir, 'attribution.png');
     const attribution = await cli(
-      'attribute',
-      '--model',
-      RESNET,
-      '--image',
-      'samples/photos/cat.jpg',
+      ...args,
       '--method',
-      'gradcam',
-      '--class',
-      '3',
+      methods.join(','),
+      ...unit,
       '--out',
-      path.join(dir, 'cam.png'),
+      out,
       '--json',
     );
     expect(attribution.code, attribution.stderr).toBe(0);
+    const results = JSON.parse(attribution.stdout) as {
+      method: string;
+      min: number;
+      max: number;
+      engine: string;
+    }[];
+    expect(results.map((r) => r.method)).toEqual(methods);
+    for (const r of results) {
+      expect(r.engine).toBe('onnx');
+      expect(Number.isFinite(r.min) && Number.isFinite(r.max) && r.max > r.min).toBe(true);
+    }
+    const weights = await cli(
+      'weights',
+      '--model',
+      RESNET,
+      '--layer',
+      'conv1',
+      '--out',
+      path.join(dir, 'w.png'),
+      '--json',
+    );
+    expect(weights.code, weights.stderr).toBe(0);
+    expect(JSON.parse(weights.stdout)).toMatchObject({ layer: 'conv1', kernelShape: [7, 7, 3, 8] });
   });
 
   it('takes class names from --labels (JSON or lines) and checks their count', async () => {
