@@ -85,13 +85,15 @@ export async function checkRedis(url: string, option = '--queue', timeoutMs = 50
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  probe.on('error', () => undefined);
+  // A refused password closes the connection: the reason is in the 'error' event before it.
+  let first: Error | undefined;
+  probe.on('error', (error: Error) => (first ??= error));
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
     throw new ConvscopeError(
-      `cannot use Redis at ${redactUrl(url)}: ${reason(error as Error)}`,
+      `cannot use Redis at ${redactUrl(url)}: ${reason(first ?? (error as Error))}`,
       `start redis-server there, or fix ${option}`,
     );
   } finally {
