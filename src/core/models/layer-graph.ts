@@ -112,6 +112,12 @@ function fieldFor(
   if (WHOLE_INPUT.has(kind)) return { field: null, note: 'whole input' };
   if (known.some((f) => f === null)) return { field: null, note: inputs[0].receptiveFieldNote ?? 'whole input' };
   const fields = known as ReceptiveField[];
+  // A 1x1 map broadcast over a larger one (squeeze-and-excitation gates) feeds every unit the
+  // same value, which sees the whole input.
+  const isPoint = (n: LayerNode) => n.outputShape.length === 3 && n.outputShape[0] === 1 && n.outputShape[1] === 1;
+  if (inputs.length > 1 && inputs.some(isPoint) && !inputs.every(isPoint)) {
+    return { field: null, note: 'whole input (a 1x1 map broadcast over the others)' };
+  }
   if (POINTWISE.has(kind)) return { field: fields.length === 1 ? fields[0] : unionFields(fields) };
   if (WINDOWED.has(kind)) {
     const result = windowedField(layer, kind, fields[0]);
