@@ -17,6 +17,9 @@
  *   filters finished per minute on the whole machine (worker pool, batch size picked by
  *   measurement), vs stock tfjs in one thread (timed on 2 steps of a batch, per item-step).
  *
+ * - queue-overhead, queue-scan-scaling: `--queue` on this machine (bench/queue.ts): shards on
+ *   BullMQ worker processes against local worker threads, and a scan on 1, 2, 3 processes.
+ *
  * Every case is measured on both engines: `value` is TF.js (WASM), `onnx` is ONNX Runtime
  * (onnxruntime-node, every core as intra-op threads; the same work through the engine seam).
  *
@@ -49,6 +52,7 @@ import type { ObjectiveSpec } from '../src/core/objectives/objective-spec.js';
 import type { OptimizationSettings } from '../src/core/optimize/settings.js';
 import { machineCores } from '../src/node/engine.js';
 import { OnnxEngine } from '../src/node/onnx/onnx-engine.js';
+import { queueOverheadCase, queueScanScalingCase, type QueueResult } from './queue.js';
 
 interface Result {
   case: string;
@@ -323,7 +327,18 @@ function better(unit: string, ours: number, other: number): number {
 let oneThreadScanRun: Promise<Result> | undefined;
 const oneThreadScan = () => (oneThreadScanRun ??= scanCase('vgg16-scan-224-1thread', 224, 8));
 
+/** A queue case, its figures on stderr (and in `--json`'s `details`). */
+async function queueCase(run: () => Promise<QueueResult>): Promise<Result> {
+  const result = await run();
+  for (const [key, value] of Object.entries(result.details)) {
+    process.stderr.write(`${result.case} ${key}: ${value.toFixed(2)}\n`);
+  }
+  return result;
+}
+
 const CASES: Record<string, () => Promise<Result>> = {
+  'queue-overhead': () => queueCase(queueOverheadCase),
+  'queue-scan-scaling': () => queueCase(queueScanScalingCase),
   'vgg16-block5_conv3-224': () => gradientStepCase('vgg16-block5_conv3-224', 'block5_conv3', 224),
   'vgg16-scan-224': async () => {
     const single = await oneThreadScan();
@@ -345,9 +360,10 @@ const CASES: Record<string, () => Promise<Result>> = {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  // `--case NAME` (repeatable) picks cases; default: all.
+  // `--case NAME` (repeatable) picks cases; default: all but the queue cases (they need redis-server).
   const picked = args.flatMap((a, i) => (a === '--case' ? [args[i + 1]] : []));
-  const names = picked.length > 0 ? picked : Object.keys(CASES);
+  const names =
+    picked.length > 0 ? picked : Object.keys(CASES).filter((n) => !n.startsWith('queue-'));
   for (const name of names) {
     if (!CASES[name])
       throw new Error(`unknown case '${name}'; cases: ${Object.keys(CASES).join(', ')}`);
