@@ -141,6 +141,25 @@ describe('convscope on an ONNX model', () => {
     expect(JSON.parse(weights.stdout)).toMatchObject({ layer: 'conv1', kernelShape: [7, 7, 3, 8] });
   });
 
+  it('runs classes on the logits before an exported Softmax', async () => {
+    const model = path.join(FIXTURES, 'ops', 'model.onnx');
+    const args = ['classes', '--model', model, '--class', '0-1', '--steps', '8'];
+    const { code, stdout, stderr } = await cli(
+      ...args,
+      '--out',
+      path.join(dir, 'classes'),
+      '--json',
+      '--quiet',
+    );
+    expect(code, stderr).toBe(0);
+    const manifest = JSON.parse(stdout);
+    expect(manifest.engine).toBe('onnx');
+    for (const item of manifest.items) {
+      expect(item.activation.final).toBeGreaterThan(item.activation.initial);
+      expect(item.probability).toBeGreaterThan(0);
+    }
+  });
+
   it('takes class names from --labels (JSON or lines) and checks their count', async () => {
     const lines = path.join(dir, 'labels.txt');
     await writeFile(lines, Array.from({ length: 10 }, (_, i) => `thing ${i}`).join('\n'));
