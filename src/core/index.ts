@@ -2,6 +2,12 @@
 export { ConvscopeError } from './errors.js';
 export { useFastGradients, useStockGradients, clearGradientCache } from './gradients/register.js';
 export { VisModel, type VisModelOptions } from './models/vis-model.js';
+export { onnxVisModel, type OnnxModelOptions } from './models/onnx/onnx-model.js';
+export {
+  importOnnx,
+  type ImportedOnnx,
+  type OnnxImportOptions,
+} from './models/onnx/onnx-to-layers.js';
 export type {
   NetworkEngine,
   ArrayBatch,
