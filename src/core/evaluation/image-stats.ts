@@ -50,6 +50,58 @@ export function luminance(values: ArrayLike<number>, channels: number): Float64A
 const frequency = (k: number, n: number) => (k < Math.ceil(n / 2) ? k : k - n) / n;
 
 /**
+ * |DFT|^2 of `values` [h * w] with its mean removed, all h x w bins (row ky, column kx).
+ * Separable DFT: rows first, then columns; O(h w (h + w)), no size restriction.
+ */
+export function powerSpectrum(
+  values: ArrayLike<number>,
+  height: number,
+  width: number,
+): Float64Array {
+  let mean = 0;
+  for (let i = 0; i < values.length; i++) mean += values[i];
+  mean /= values.length;
+  const rowRe = new Float64Array(height * width);
+  const rowIm = new Float64Array(height * width);
+  const [cosW, sinW] = [twiddles(width, Math.cos), twiddles(width, Math.sin)];
+  for (let y = 0; y < height; y++) {
+    for (let kx = 0; kx < width; kx++) {
+      let re = 0;
+      let im = 0;
+      for (let x = 0; x < width; x++) {
+        const v = values[y * width + x] - mean;
+        const t = (kx * x) % width;
+        re += v * cosW[t];
+        im -= v * sinW[t];
+      }
+      rowRe[y * width + kx] = re;
+      rowIm[y * width + kx] = im;
+    }
+  }
+  const [cosH, sinH] = [twiddles(height, Math.cos), twiddles(height, Math.sin)];
+  const power = new Float64Array(height * width);
+  for (let ky = 0; ky < height; ky++) {
+    for (let kx = 0; kx < width; kx++) {
+      let re = 0;
+      let im = 0;
+      for (let y = 0; y < height; y++) {
+        const t = (ky * y) % height;
+        const [a, b] = [rowRe[y * width + kx], rowIm[y * width + kx]];
+        // (a + ib) * (cos - i sin)
+        re += a * cosH[t] + b * sinH[t];
+        im += b * cosH[t] - a * sinH[t];
+      }
+      power[ky * width + kx] = re * re + im * im;
+    }
+  }
+  return power;
+}
+
+/** Radial frequency (cycles/px) of DFT bin (ky, kx) of an h x w image. */
+export const radialFrequency = (ky: number, kx: number, height: number, width: number): number =>
+  Math.hypot(frequency(ky, height), frequency(kx, width));
+
+/**
  * Fraction of spectral power above `cutoff` cycles/px: L is the luminance with its mean
  * removed, F = the 2-D DFT of L (h x w bins), P = |F|^2; the result is the sum of P over bins
  * whose radial frequency sqrt(fy^2 + fx^2) > cutoff, divided by the sum of P over all bins
@@ -63,47 +115,14 @@ export function highFrequencyFraction(
   width: number,
   cutoff = HIGH_FREQUENCY_CUTOFF,
 ): number {
-  let mean = 0;
-  for (let i = 0; i < gray.length; i++) mean += gray[i];
-  mean /= gray.length;
-  // Separable DFT: rows first (per kx), then columns (per ky); O(h w (h + w)).
-  const rowRe = new Float64Array(height * width);
-  const rowIm = new Float64Array(height * width);
-  const cosW = twiddles(width, Math.cos);
-  const sinW = twiddles(width, Math.sin);
-  for (let y = 0; y < height; y++) {
-    for (let kx = 0; kx < width; kx++) {
-      let re = 0;
-      let im = 0;
-      for (let x = 0; x < width; x++) {
-        const v = gray[y * width + x] - mean;
-        const t = (kx * x) % width;
-        re += v * cosW[t];
-        im -= v * sinW[t];
-      }
-      rowRe[y * width + kx] = re;
-      rowIm[y * width + kx] = im;
-    }
-  }
-  const cosH = twiddles(height, Math.cos);
-  const sinH = twiddles(height, Math.sin);
+  const power = powerSpectrum(gray, height, width);
   let total = 0;
   let high = 0;
   for (let ky = 0; ky < height; ky++) {
-    const fy = frequency(ky, height);
     for (let kx = 0; kx < width; kx++) {
-      let re = 0;
-      let im = 0;
-      for (let y = 0; y < height; y++) {
-        const t = (ky * y) % height;
-        const [a, b] = [rowRe[y * width + kx], rowIm[y * width + kx]];
-        // (a + ib) * (cos - i sin)
-        re += a * cosH[t] + b * sinH[t];
-        im += b * cosH[t] - a * sinH[t];
-      }
-      const power = re * re + im * im;
-      total += power;
-      if (Math.hypot(fy, frequency(kx, width)) > cutoff) high += power;
+      const p = power[ky * width + kx];
+      total += p;
+      if (radialFrequency(ky, kx, height, width) > cutoff) high += p;
     }
   }
   // Rounding noise of a constant image is not power.

@@ -23,7 +23,7 @@ import { compose, fromSpec, standardTransforms } from '../transforms/transforms.
 import { redirectedRelu } from './redirected-relu.js';
 import { canFuse } from '../engines/fused-step.js';
 import { preprocessAffine } from '../models/input-spec.js';
-import { viewMaps } from '../transforms/view-maps.js';
+import { fusableTransforms, viewMaps } from '../transforms/view-maps.js';
 import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
 import { createRng, type Rng } from './rng.js';
 import type { OptimizationSettings } from './settings.js';
@@ -85,6 +85,36 @@ export interface MaximizeResult {
   steps: number;
   aborted: boolean;
   seconds: number;
+  /**
+   * Objective of each best image through the run's transforms: the mean over
+   * `TRANSFORMED_VIEWS` seeded random views (equal to bestScores without transforms).
+   */
+  transformedScores?: number[];
+  /** MACO's transparency map per image, [batch, h, w, 1] in [0, 1] (see `alphaMap`). */
+  alpha?: ImageBatch;
+}
+
+/** Random views that measure the objective with transforms at the end of a run. */
+export const TRANSFORMED_VIEWS = 8;
+
+/**
+ * A transparency map [batch, h, w, c] of |gradient| sums as alpha [batch, h, w, 1]: the channel
+ * mean divided by its 99th percentile per image, clipped to [0, 1] (one bright pixel does not
+ * make the rest transparent).
+ */
+export async function alphaMap(transparency: tf.Tensor4D): Promise<ImageBatch> {
+  const [batch, h, w] = transparency.shape;
+  const mean = tf.mean(transparency, 3);
+  const data = (await mean.data()) as Float32Array;
+  mean.dispose();
+  const n = h * w;
+  for (let i = 0; i < batch; i++) {
+    const part = data.subarray(i * n, (i + 1) * n);
+    const sorted = Float32Array.from(part).sort();
+    const top = sorted[Math.min(n - 1, Math.floor(0.99 * n))] || 1;
+    for (let j = 0; j < n; j++) part[j] = Math.min(1, part[j] / top);
+  }
+  return { data, shape: [batch, h, w, 1] };
 }
 
 export interface Frame {
@@ -201,6 +231,7 @@ export async function* maximize(
     options.fuse !== false &&
     canFuse(options.engine) &&
     parameterization.fourier &&
+    fusableTransforms(transformSpecs) &&
     objectives.every((o) => o.linear) &&
     penalties.totalVariation <= 0 &&
     penalties.lpNorm <= 0
@@ -374,8 +405,26 @@ export async function* maximize(
       last.images.dispose();
       last = await snapshot(step);
     }
+    // Its own generator, so the run's draws (and images) do not depend on this measurement.
+    let transformedScores = bestScores;
+    if (!deterministic) {
+      const viewRng = createRng(seed + 0x5eed);
+      const sums = new Array<number>(batch).fill(0);
+      for (let v = 0; v < TRANSFORMED_VIEWS; v++) {
+        const seen = tf.tidy(() => view(bestImages!, viewRng));
+        const scores = await measure(seen);
+        seen.dispose();
+        scores.forEach((s, i) => (sums[i] += s / TRANSFORMED_VIEWS));
+      }
+      transformedScores = sums;
+    }
+    const transparency = parameterization.transparency?.();
+    const alpha = transparency ? await alphaMap(transparency) : undefined;
+    transparency?.dispose();
     const result: MaximizeResult = {
       best: await toBatch(bestImages!),
+      transformedScores,
+      ...(alpha ? { alpha } : {}),
       initial,
       final: last.scores,
       bestScores,

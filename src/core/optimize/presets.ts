@@ -107,6 +107,30 @@ export const PRESETS: readonly Preset[] = [
       display: 'raw',
     },
   },
+  {
+    // Xplique's `maco` defaults (Fel et al. 2023): Nadam lr 1.0, 256 steps, phase ~ N(0, 1),
+    // noise 0.08 on a (-1, 1) range (0.04 on our [0, 1] images), crops of 50% -> 5% of a
+    // 512 px buffer seen at 224 px (1.1x -> 0.1x the input side; here the image is the input,
+    // so a fixed N(0.65, 0.1) clipped to [0.3, 1]); no redirected ReLU. The magnitude: the
+    // CLI's --spectrum-images, the model's samples, else 1/f.
+    name: 'maco',
+    description:
+      'Fel et al. 2023 (MACO): only the Fourier phase is optimized under a fixed natural-image magnitude, random crops + noise, Nadam 1.0, 256 steps',
+    settings: {
+      parameterization: { kind: 'maco', sd: 1 },
+      transforms: [
+        { kind: 'crop', mean: 0.65, sd: 0.1, min: 0.3 },
+        { kind: 'noise', sd: 0.04 },
+      ],
+      yosinski: NO_YOSINSKI,
+      penalties: NO_PENALTIES,
+      stepRule: { kind: 'nadam', lr: 1 },
+      steps: 256,
+      redirectSteps: 0,
+      size: 128,
+      display: 'raw',
+    },
+  },
   yosinski(
     'yosinski-1',
     'Yosinski et al. 2015 row 1: blur 0.5 every 4, clip norm below 50th pct, progress rule, 500 steps',

@@ -57,16 +57,18 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
   {
     key: 'optimizer',
     description: 'step rule',
-    choices: ['adam', 'sgd', 'progress', 'rms'],
+    choices: ['adam', 'nadam', 'sgd', 'progress', 'rms'],
     get: (s) => s.stepRule.kind,
     set: (s, v) => (s.stepRule.kind = v as OptimizationSettings['stepRule']['kind']),
   },
   {
     key: 'parameterization',
     description: 'image parameterization',
-    choices: ['fourier', 'fourier-rgb', 'pixel', 'pixel-linear'],
+    choices: ['fourier', 'fourier-rgb', 'pixel', 'pixel-linear', 'maco'],
     get: (s) =>
-      s.parameterization.kind === 'fourier'
+      s.parameterization.kind === 'maco'
+        ? 'maco'
+        : s.parameterization.kind === 'fourier'
         ? s.parameterization.decorrelate
           ? 'fourier'
           : 'fourier-rgb'
@@ -75,6 +77,11 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
           : 'pixel-linear',
     set: (s, v) => {
       const sd = s.parameterization.sd;
+      if (v === 'maco') {
+        // Phase standardized every step: Xplique's N(0, 1) start, whatever the other sd was.
+        if (s.parameterization.kind !== 'maco') s.parameterization = { kind: 'maco', sd: 1 };
+        return;
+      }
       s.parameterization = String(v).startsWith('fourier')
         ? { kind: 'fourier', sd, decorrelate: v === 'fourier' }
         : {

@@ -4,6 +4,7 @@
  * records of this type; manifests store it), so the CLI flags, the web form and the
  * manifest are generated from one definition.
  */
+import type { MacoSpectrum } from '../parameterizations/maco-spectrum.js';
 import type { PenaltySettings } from '../regularizers/penalties.js';
 import type { YosinskiSettings } from '../regularizers/yosinski.js';
 import type { TransformSpec } from '../transforms/transforms.js';
@@ -11,6 +12,8 @@ import type { StepRuleSpec } from './step-rules.js';
 
 export type ParameterizationSpec =
   | { kind: 'fourier'; sd: number; decorrelate: boolean; center?: 'mean' | number }
+  /** Phase only under a fixed magnitude (MACO); no spectrum: the power law 1/f. */
+  | { kind: 'maco'; sd: number; spectrum?: MacoSpectrum }
   | {
       kind: 'pixel';
       mode: 'sigmoid' | 'linear';

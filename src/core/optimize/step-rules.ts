@@ -3,6 +3,8 @@
  * image of the batch on its own (norms are per image, Adam is per element), so optimizing N
  * filters in one batch gives each the steps it would get alone:
  * - `adam`: Adam (Kingma & Ba), Lucid's choice (lr 0.05);
+ * - `nadam`: Adam with Nesterov momentum (Dozat 2016, without Keras' momentum schedule),
+ *   MACO's choice (Xplique: lr 1.0);
  * - `sgd`: constant learning rate (Yosinski et al.'s presets 2 and 3);
  * - `progress`: lr = min(maxLr, progress / ||g||^2), a step that would raise the objective by
  *   about `progress` to first order (Yosinski et al.'s presets 1 and 4);
@@ -11,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 export interface StepRuleSpec {
-  kind: 'adam' | 'sgd' | 'progress' | 'rms';
+  kind: 'adam' | 'nadam' | 'sgd' | 'progress' | 'rms';
   /** Learning rate (the maximum for `progress`). */
   lr: number;
   /** Target first-order gain of the objective per step (`progress`). */
@@ -48,7 +50,7 @@ export function createStepRule(spec: StepRuleSpec, batch: number): StepRule {
   return {
     apply(variables, gradients, step) {
       tf.tidy(() => {
-        if (spec.kind === 'adam') {
+        if (spec.kind === 'adam' || spec.kind === 'nadam') {
           moments ??= variables.map((v) => ({
             m: tf.variable(tf.zerosLike(v), false),
             v: tf.variable(tf.zerosLike(v), false),
@@ -60,10 +62,15 @@ export function createStepRule(spec: StepRuleSpec, batch: number): StepRule {
             const { m, v } = moments![i];
             m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
             v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-            const update = tf.div(
-              tf.div(m, correction1),
-              tf.add(tf.sqrt(tf.div(v, correction2)), epsilon),
-            );
+            // Nadam looks one momentum step ahead: b1 m / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t).
+            const first =
+              spec.kind === 'nadam'
+                ? tf.add(
+                    tf.mul(m, beta1 / (1 - beta1 ** (step + 1))),
+                    tf.mul(g, (1 - beta1) / correction1),
+                  )
+                : tf.div(m, correction1);
+            const update = tf.div(first, tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
             variable.assign(tf.add(variable, tf.mul(update, spec.lr)));
           });
           return;

@@ -33,6 +33,11 @@ export interface Parameterization {
   };
   /** The images, [batch, height, width, channels] in [0, 1]; differentiable. */
   image(): tf.Tensor4D;
+  /**
+   * |d objective / d image| summed over the steps so far, [batch, height, width, channels]
+   * (MACO's transparency map); a new tensor the caller disposes.
+   */
+  transparency?(): tf.Tensor4D;
   /** Keeps variables in their valid range after a step (e.g. clipped pixels). */
   project?(): void;
   dispose(): void;

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../optimize/rng.js';
 import { resize, rotate } from './affine-sample.js';
+import { randomCrop, randomNoise } from './maco-transforms.js';
 
 export type Transform = (image: tf.Tensor4D, rng: Rng) => tf.Tensor4D;
 
@@ -15,7 +16,11 @@ export type TransformSpec =
   | { kind: 'pad'; pixels: number; value?: number }
   | { kind: 'jitter'; pixels: number }
   | { kind: 'scale'; factors: number[] }
-  | { kind: 'rotate'; degrees: number[] };
+  | { kind: 'rotate'; degrees: number[] }
+  /** MACO's crops: side fraction ~ N(mean, sd) clipped to [min, 1], centre 0.5 + N(0, 0.15). */
+  | { kind: 'crop'; mean: number; sd: number; min: number }
+  /** Additive noise N(0, sd) + U(-sd/2, sd/2) (MACO, Xplique). */
+  | { kind: 'noise'; sd: number };
 
 /** Pads every side with a constant (Lucid: 12 px of 0.5). */
 export function pad(pixels: number, value = 0.5): Transform {
@@ -77,6 +82,10 @@ export function fromSpec(spec: TransformSpec): Transform {
       return randomScale(spec.factors);
     case 'rotate':
       return randomRotate(spec.degrees);
+    case 'crop':
+      return randomCrop(spec.mean, spec.sd, spec.min);
+    case 'noise':
+      return randomNoise(spec.sd);
   }
 }
 

@@ -40,8 +40,16 @@ function transformMap(spec: TransformSpec, [h, w]: Size, rng: Rng): SparseMap | 
       const degrees = rng.pick(spec.degrees);
       return degrees === 0 ? null : rotateMap(h, w, degrees, 0.5);
     }
+    case 'crop':
+    case 'noise':
+      // maximize does not fuse these (see `fusableTransforms`).
+      throw new Error(`the fused step has no sparse map for '${spec.kind}'`);
   }
 }
+
+/** True when every transform has a sparse map (the fused step can run them). */
+export const fusableTransforms = (specs: TransformSpec[]): boolean =>
+  specs.every((s) => s.kind !== 'crop' && s.kind !== 'noise');
 
 /**
  * The view of an `image`-sized picture as a short chain of sparse maps ending at the model's
