@@ -4,14 +4,17 @@
  * (`/models/zoo/<name>/`, looked up on each request, so `convscope models fetch` while the
  * server runs is picked up), and the one named by `--model` (`/models/cli/`), which becomes the
  * default. A `--model` directory is not served whole: only model.json, the weight files its
- * manifest names, labels.json and mean.png. Zoo labels come from labels.json beside the
- * converted model or else from the cached ImageNet class index, as a plain JSON array.
+ * manifest names, labels.json and mean.png. A `.onnx`, `.keras` or full-model `.h5` file is
+ * served as its one file (with labels.json and mean.png beside it); the page imports it. Zoo
+ * labels come from labels.json beside the converted model or else from the cached ImageNet class
+ * index, as a plain JSON array.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 import { parseImagenetLabels, type ZooRecord } from '../core/models/zoo.js';
 import { downloadPath, modelDir, zooRecords, type Env } from '../node/cache/cache-paths.js';
+import { kerasH5HasConfig } from '../node/keras-model-file.js';
 import type { StaticRoot } from './static-roots.js';
 import type { ModelEntry } from '../core/server-api.js';
 
@@ -74,13 +77,25 @@ async function resolveCliModel(spec: string | undefined, env: Env): Promise<CliM
     }
     return { kind: 'zoo', name: spec };
   }
-  if (spec.toLowerCase().endsWith('.h5')) {
-    throw new ConvscopeError(
-      `serve opens TF.js models, not Keras .h5 files: ${spec}`,
-      'import it with `convscope models add FILE --as NAME` and pass --model NAME',
-    );
-  }
   const info = await stat(spec).catch(() => null);
+  // A Keras model that carries its architecture is served as its one file, like ONNX below.
+  if (/\.(keras|h5)$/i.test(spec) && info?.isFile()) {
+    // openHdf5File's errors name a file that is not HDF5; weights alone give the page nothing.
+    if (/\.h5$/i.test(spec) && !(await kerasH5HasConfig(spec))) {
+      throw new ConvscopeError(
+        `${spec} holds Keras weights only (no model_config), so serve has no architecture for it`,
+        'save the whole model with `model.save()` (.keras or .h5), or import the weights of a ' +
+          'zoo architecture with `convscope models add FILE --as NAME` and pass --model NAME',
+      );
+    }
+    return {
+      kind: 'dir',
+      name: spec,
+      dir: path.dirname(path.resolve(spec)),
+      file: spec,
+      weights: [],
+    };
+  }
   // An ONNX model is served as its one file; the page imports it with core's importer.
   const onnxFile = /\.onnx$/i.test(spec)
     ? spec
@@ -101,7 +116,7 @@ async function resolveCliModel(spec: string | undefined, env: Env): Promise<CliM
   if (!info) {
     throw new ConvscopeError(
       `no such model: ${spec}`,
-      'pass a folder with model.json, a model.json file, a .onnx file, an http(s) URL, or a zoo name',
+      'pass a folder with model.json, a model.json file, a .onnx, .keras or .h5 file, an http(s) URL, or a zoo name',
     );
   }
   const file = info.isDirectory() ? path.join(spec, 'model.json') : spec;

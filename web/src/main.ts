@@ -28,9 +28,10 @@ const modelSelect = h('select', { name: 'model', title: 'model' });
 const modelFiles = h('input', {
   type: 'file',
   multiple: true,
-  accept: '.json,.bin,.png,.onnx',
+  accept: '.json,.bin,.png,.onnx,.keras,.h5',
   name: 'model-files',
-  title: 'model.json with its .bin shards, or a .onnx file (and labels.json, mean.png)',
+  title:
+    'model.json with its .bin shards, or a .onnx, .keras or .h5 file (and labels.json, mean.png)',
 });
 const tabs = h('nav', { class: 'tabs' });
 let client: ComputeClient;
@@ -143,7 +144,7 @@ async function loadModel(source: ModelSource): Promise<void> {
       h(
         'p',
         { class: 'note' },
-        'Pick another model above, enter a model.json or .onnx URL, or drop a model.json with its shards (or a .onnx file) on the page.',
+        'Pick another model above, enter a model.json, .onnx, .keras or .h5 URL, or drop a model.json with its shards (or a .onnx, .keras or .h5 file) on the page.',
       ),
     );
     renderTabs();
@@ -219,9 +220,11 @@ function setupModelPicker(entries: ModelEntry[]): void {
     writeUrl();
     void loadModel(sourceFor(entries));
   });
-  // A model.json with its shards, or a .onnx file (and labels.json, mean.png) dropped anywhere on
-  // the page or picked with the file button. Such a model cannot be named in the URL.
-  const isModelFile = (f: File) => /\.(json|onnx)$/i.test(f.name) && f.name !== 'labels.json';
+  // A model.json with its shards, or a .onnx, .keras or .h5 file (and labels.json, mean.png)
+  // dropped anywhere on the page or picked with the file button. Such a model cannot be named in
+  // the URL.
+  const isModelFile = (f: File) =>
+    /\.(json|onnx|keras|h5)$/i.test(f.name) && f.name !== 'labels.json';
   const openFiles = (files: File[]) => {
     const name = files.find(isModelFile)?.name;
     Object.assign(state, {

@@ -1,8 +1,10 @@
 /**
  * Opens a model in the compute worker: from a URL (the server's embedded and cached zoo
- * models, any TF.js `model.json` on the web, or an ONNX file) or from dropped files (model.json
- * with its shards, or a .onnx file; optionally labels.json and mean.png). The model.json checks and shard assembly are
- * core's (`layers-artifacts.ts`), shared with the CLI, so both give the same messages.
+ * models, any TF.js `model.json` on the web, an ONNX file, or a Keras `.keras`/full-model `.h5`)
+ * or from dropped files (model.json with its shards, a .onnx, .keras or .h5 file; optionally
+ * labels.json and mean.png). The model.json checks and shard assembly are core's
+ * (`layers-artifacts.ts`), as are the ONNX and Keras importers, shared with the CLI, so both give
+ * the same messages.
  */
 import { ConvscopeError } from '../../../src/core/errors.js';
 import {
@@ -16,6 +18,7 @@ import { onnxVisModel } from '../../../src/core/models/onnx/onnx-model.js';
 import { VisModel } from '../../../src/core/models/vis-model.js';
 import type { ModelSource } from '../bridge/protocol.js';
 import { bitmapRgba } from '../draw/images.js';
+import { isKerasName, kerasModelFromBytes } from './keras-model.js';
 
 // A model on another origin must allow this page (CORS and, under COEP, CORP headers).
 const CROSS_ORIGIN_HINT =
@@ -79,6 +82,34 @@ interface Opened {
   mean?: Blob;
 }
 
+/** labels.json and mean.png of a URL model: named by the server's catalog, or else beside it. */
+async function urlExtras(
+  source: Extract<ModelSource, { kind: 'url' }>,
+  base: URL,
+  signal?: AbortSignal,
+): Promise<Pick<Opened, 'labels' | 'mean'>> {
+  const fetchBytes = fetcher(signal);
+  const labelsBytes = source.labelsUrl
+    ? await fetchBytes(source.labelsUrl)
+    : await optionalBeside('labels.json', base, signal);
+  const meanBytes = source.meanUrl
+    ? await fetchBytes(source.meanUrl)
+    : await optionalBeside('mean.png', base, signal);
+  const labelsWhere = source.labelsUrl ?? new URL('labels.json', base).href;
+  const labels = labelsBytes ? parseLabels(labelsBytes, labelsWhere) : undefined;
+  const mean = meanBytes ? new Blob([meanBytes]) : undefined;
+  return { labels, mean };
+}
+
+/** labels.json and mean.png among dropped files. */
+async function fileExtras(files: File[]): Promise<Pick<Opened, 'labels' | 'mean'>> {
+  const labelsFile = files.find((f) => f.name === 'labels.json');
+  const labels = labelsFile
+    ? parseLabels(await labelsFile.arrayBuffer(), 'the dropped labels.json')
+    : undefined;
+  return { labels, mean: files.find((f) => f.name === 'mean.png') };
+}
+
 async function openUrl(
   source: Extract<ModelSource, { kind: 'url' }>,
   signal?: AbortSignal,
@@ -89,18 +120,9 @@ async function openUrl(
   const artifacts = await layersArtifacts(json, source.url, (name) =>
     fetchBytes(new URL(name, base).href),
   );
-  // Named by the server's catalog, or else looked up beside model.json (as the CLI does).
-  const labelsBytes = source.labelsUrl
-    ? await fetchBytes(source.labelsUrl)
-    : await optionalBeside('labels.json', base, signal);
-  const meanBytes = source.meanUrl
-    ? await fetchBytes(source.meanUrl)
-    : await optionalBeside('mean.png', base, signal);
-  const labelsWhere = source.labelsUrl ?? new URL('labels.json', base).href;
-  const labels = labelsBytes ? parseLabels(labelsBytes, labelsWhere) : undefined;
-  const mean = meanBytes ? new Blob([meanBytes]) : undefined;
+  const extras = await urlExtras(source, base, signal);
   const model = await buildLayersModel(artifacts, source.url);
-  return { model, preprocess: source.preprocess ?? json.convscope?.preprocess, labels, mean };
+  return { model, preprocess: source.preprocess ?? json.convscope?.preprocess, ...extras };
 }
 
 async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promise<Opened> {
@@ -108,8 +130,8 @@ async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promi
   const jsonFile = source.files.find((f) => f.name.endsWith('.json') && f.name !== 'labels.json');
   if (!jsonFile) {
     throw new ConvscopeError(
-      'no model.json or .onnx file among the dropped files',
-      'drop the model.json together with all its .bin weight shards',
+      'no model.json, .onnx, .keras or .h5 file among the dropped files',
+      'drop a model file, or a model.json together with all its .bin weight shards',
     );
   }
   const json = parseModelJson(await jsonFile.text(), jsonFile.name);
@@ -124,11 +146,26 @@ async function openFiles(source: Extract<ModelSource, { kind: 'files' }>): Promi
     return file.arrayBuffer();
   });
   const model = await buildLayersModel(artifacts, jsonFile.name);
-  const labelsFile = byName.get('labels.json');
-  const labels = labelsFile
-    ? parseLabels(await labelsFile.arrayBuffer(), 'the dropped labels.json')
-    : undefined;
-  return { model, preprocess: json.convscope?.preprocess, labels, mean: byName.get('mean.png') };
+  return { model, preprocess: json.convscope?.preprocess, ...(await fileExtras(source.files)) };
+}
+
+/** A Keras `.keras` or full-model `.h5` by URL or among dropped files, built by core's code. */
+async function openKeras(source: ModelSource, signal?: AbortSignal): Promise<Opened | undefined> {
+  if (source.kind === 'url') {
+    if (!isKerasName(source.url)) return undefined;
+    const base = new URL(source.url, self.location.href);
+    const bytes = await fetcher(signal)(base.href);
+    const extras = await urlExtras(source, base, signal);
+    const model = await kerasModelFromBytes(new Uint8Array(bytes), source.url);
+    return { model, preprocess: source.preprocess, ...extras };
+  }
+  const file = source.files.find((f) => isKerasName(f.name));
+  if (!file) return undefined;
+  const extras = await fileExtras(source.files);
+  return {
+    model: await kerasModelFromBytes(new Uint8Array(await file.arrayBuffer()), file.name),
+    ...extras,
+  };
 }
 
 const isOnnx = (name: string) => /\.onnx([?#].*)?$/i.test(name);
@@ -169,7 +206,9 @@ async function openOnnx(source: ModelSource, signal?: AbortSignal): Promise<VisM
 export async function openModel(source: ModelSource, signal?: AbortSignal): Promise<VisModel> {
   const onnx = await openOnnx(source, signal);
   if (onnx) return onnx;
-  const opened = source.kind === 'url' ? await openUrl(source, signal) : await openFiles(source);
+  const opened =
+    (await openKeras(source, signal)) ??
+    (source.kind === 'url' ? await openUrl(source, signal) : await openFiles(source));
   const labels = Array.isArray(opened.labels) ? opened.labels.map(String) : undefined;
   const [, height, width, channels] = opened.model.inputs[0].shape;
   const meanImage =
