@@ -19,6 +19,7 @@ import { TOOL } from '../node/package-info.js';
 import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
 import { maximizeRunner } from '../node/queue/runners.js';
+import { macoSpectrum } from '../node/maco-spectrum-images.js';
 import { printJson, type GlobalOptions } from './common.js';
 import { workerCount } from './option-values.js';
 import { startProgress } from './progress.js';
@@ -32,6 +33,9 @@ export interface MaximizeCliOptions extends GlobalOptions {
   raw?: string;
   queue?: string;
   resume?: string;
+  stats?: boolean;
+  alpha?: boolean;
+  spectrumImages?: string;
   [setting: string]: unknown;
 }
 
@@ -66,6 +70,12 @@ export function withMaximizeOptions(
     .option(
       '--resume <id>',
       'collect the queued run ID that this command started before (with --queue)',
+    )
+    .option('--stats', 'print one line of image statistics (means over the items) to stderr')
+    .option('--alpha', "MACO: write the transparency map as each PNG's alpha channel")
+    .option(
+      '--spectrum-images <dir>',
+      "MACO: the magnitude spectrum from these images (default: the model's samples, else 1/f)",
     );
   for (const option of SETTING_OPTIONS) {
     const choices = option.choices ? ` (${option.choices.join(' | ')})` : '';
@@ -132,6 +142,20 @@ function checkQueueOptions(options: MaximizeCliOptions): void {
   }
 }
 
+/** `--stats`: the items' mean statistics in one line that compares runs. */
+export function statsLine(manifest: Manifest): string {
+  const mean = (f: (s: Manifest['items'][number]['stats']) => number | undefined) => {
+    const values = manifest.items.map((i) => f(i.stats)).filter((v) => v !== undefined);
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
+  };
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  return (
+    `stats ${manifest.preset} (${manifest.items.length} images, ${manifest.steps} steps): ` +
+    `saturated ${pct(mean((s) => s.saturated))}, high-frequency ${pct(mean((s) => s.highFrequency))}, ` +
+    `objective ${mean((s) => s.objective).toPrecision(4)}, with transforms ${mean((s) => s.objectiveWithTransforms).toPrecision(4)}`
+  );
+}
+
 /** Runs the items with the preset and overrides of `options`, with a progress bar. */
 export async function runMaximize(
   model: VisModel,
@@ -179,6 +203,14 @@ export async function runMaximize(
   const objectives = items.map((i) => i.spec);
   const run = await resolveRun(model, options.preset, overrides, { objectives, batch });
   const { preset, settings } = run;
+  if (settings.parameterization.kind === 'maco') {
+    settings.parameterization.spectrum ??= await macoSpectrum(run.model, options.spectrumImages);
+  } else if (options.spectrumImages !== undefined || options.alpha) {
+    throw new ConvscopeError(
+      `${options.alpha ? '--alpha' : '--spectrum-images'} applies to MACO only`,
+      'add --preset maco (or --parameterization maco)',
+    );
+  }
   const resized = run.resized ? run.model : undefined;
   model = run.model;
   const runEngine = resized ? await sameEngineFor(model, engine) : engine;
@@ -230,6 +262,7 @@ export async function runMaximize(
       signal: controller.signal,
       withProbability,
       rawDir: options.raw,
+      alpha: Boolean(options.alpha),
       workers,
       batchSize,
       workerData,
@@ -240,6 +273,7 @@ export async function runMaximize(
         }),
     });
     bar.stop();
+    if (options.stats) process.stderr.write(`${statsLine(manifest)}\n`);
     if (options.json) printJson(manifest);
     else {
       const where = path.join(options.out, manifest.grid);

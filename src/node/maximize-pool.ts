@@ -87,6 +87,10 @@ export function joinResults(results: MaximizeShardResult[], seconds: number): Ma
     steps,
     aborted: results.some((r) => r.aborted),
     seconds,
+    ...(results.every((r) => r.transformedScores)
+      ? { transformedScores: results.flatMap((r) => r.transformedScores!) }
+      : {}),
+    ...(results.every((r) => r.alpha) ? { alpha: joinBatches(results.map((r) => r.alpha!)) } : {}),
     ...(results.every((r) => r.probabilities)
       ? { probabilities: results.flatMap((r) => r.probabilities!) }
       : {}),

@@ -30,6 +30,7 @@ import type { ShardRunner } from './worker-pool.js';
 import { caption, visualizeGrid } from './visualize-grid.js';
 import { classProbabilities } from './class-probabilities.js';
 import { writeRawArray } from './raw-arrays.js';
+import { imageStats } from '../core/evaluation/image-stats.js';
 
 export interface VisualizeItem {
   /** The objective as data (rebuilt in worker threads when the run uses them). */
@@ -70,6 +71,8 @@ export interface VisualizeRun {
   withProbability?: boolean;
   /** Also writes each image's float values as `<stem>.npy` here (and history frames under history/). */
   rawDir?: string;
+  /** Writes MACO's transparency map as each PNG's alpha channel (when the run has one). */
+  alpha?: boolean;
   /** Runs the shards on BullMQ workers (`--queue`) instead of local worker threads. */
   runShards?: ShardRunner<MaximizeShard, MaximizeShardResult, ShardFrame>;
 }
@@ -84,6 +87,17 @@ export interface ManifestItem {
   bestStep: number;
   probability?: number;
   history?: { step: number; file: string; activation: number; raw?: string }[];
+  /**
+   * What a person sees (image-stats.ts): saturated fraction of colour values, fraction of the
+   * luminance's spectral power above 0.25 cycles/px, and the objective of the best image
+   * without and with the run's transforms (mean of 8 seeded views; absent on queued runs).
+   */
+  stats: {
+    saturated: number;
+    highFrequency: number;
+    objective: number;
+    objectiveWithTransforms?: number;
+  };
   /** With --raw: the `.npy` of the image's float values (the path written, DIR joined with `<stem>.npy`). */
   raw?: string;
 }
@@ -191,6 +205,12 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     : undefined;
   for (const [i, item] of items.entries()) {
     const image = imageOf(done.best, i);
+    const [values, [, h, w, c]] = valuesOf(done.best, i);
+    const stats = imageStats(values, h, w, c);
+    if (run.alpha && done.alpha) {
+      const [alpha] = valuesOf(done.alpha, i);
+      alpha.forEach((a, p) => (image.data[p * 4 + 3] = Math.round(a * 255)));
+    }
     const file = `${item.stem}.png`;
     await writeBytesAtomic(path.join(outDir, file), await encodePng(image, scale));
     const entry: ManifestItem = {
@@ -205,6 +225,14 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
         best: round(done.bestScores[i]),
       },
       bestStep: done.bestSteps[i],
+      stats: {
+        saturated: round(stats.saturated),
+        highFrequency: round(stats.highFrequency),
+        objective: round(done.bestScores[i]),
+        ...(done.transformedScores
+          ? { objectiveWithTransforms: round(done.transformedScores[i]) }
+          : {}),
+      },
       ...(probability ? { probability: round(probability[i]) } : {}),
       ...(run.rawDir === undefined
         ? {}
