@@ -72,7 +72,7 @@ class SqueezeExcite(nn.Module):
 
 class OpsNet(nn.Module):
     """The ops torchvision's three families do not use: every other activation, batch norm after an
-    activation (so the exporter keeps it as its own node), squeeze-and-excitation, concatenation, explicit padding, average pooling with
+    activation (so the exporter keeps it as its own node), a grouped convolution, squeeze-and-excitation, concatenation, explicit padding, average pooling with
     padding, max pooling in ceil mode on signed input, and a softmax output."""
 
     def __init__(self):
@@ -87,6 +87,7 @@ class OpsNet(nn.Module):
         self.branch_a = nn.Conv2d(8, 4, 1)
         self.branch_b = nn.Conv2d(8, 4, 3, padding=2, dilation=2)
         self.act3 = nn.Tanh()
+        self.grouped = nn.Conv2d(8, 8, 3, padding=1, groups=4)
         self.se = SqueezeExcite(8)
         self.act4 = nn.Hardswish()
         self.pool2 = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
@@ -98,7 +99,7 @@ class OpsNet(nn.Module):
     def forward(self, x):
         x = self.pool1(self.bn1(self.act1(self.conv1(x))))
         x = self.act2(self.conv2(self.pad(x)))
-        x = self.act3(torch.cat([self.branch_a(x), self.branch_b(x)], 1))
+        x = self.grouped(self.act3(torch.cat([self.branch_a(x), self.branch_b(x)], 1)))
         x = self.act5(self.pool2(self.act4(self.se(x))))
         return self.softmax(self.fc(torch.flatten(self.pool3(x), 1)))
 
@@ -180,4 +181,4 @@ if __name__ == "__main__":
     mobilenet.features[-1][1] = nn.BatchNorm2d(64)
     mobilenet.classifier[1] = nn.Linear(64, 10)
     export("mobilenetv2", mobilenet, 32, "features.3.conv.1.2", 11)
-    export("ops", OpsNet(), 24, "branch_b", 2)
+    export("ops", OpsNet(), 24, "act4", 5)

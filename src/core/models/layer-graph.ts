@@ -51,7 +51,7 @@ const WHOLE_INPUT = new Set([
 ]);
 
 const WINDOWED = new Set([
-  'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling2D', 'AveragePooling2D',
+  'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GroupedConv2D',
 ]);
 
 type Pair = [number, number];

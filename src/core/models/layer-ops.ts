@@ -36,6 +36,8 @@ export type LayerOp =
       /** Output channels. */
       filters: number;
       depthMultiplier: number;
+      /** Groups of a plain convolution (ONNX imports of ResNeXt-style convs); 1 when absent. */
+      groups?: number;
       useBias: boolean;
       activation: ActivationOp;
     }
@@ -229,6 +231,8 @@ export function describeLayer(layer: tf.layers.Layer, inputChannels: number, ran
       return { op: 'activation', activation: { kind: 'hardSigmoid', alpha: Number(config.alpha), beta: Number(config.beta) } };
     case 'HardSwish':
       return { op: 'activation', activation: { kind: 'hardSwish' } };
+    case 'GroupedConv2D':
+      return { ...(convOp('Conv2D', config, inputChannels) as object), groups: Number(config.groups) } as LayerOp;
     case 'Cropping2D':
       return { op: 'crop', amounts: amounts(config.cropping) };
     default:

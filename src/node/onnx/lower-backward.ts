@@ -254,7 +254,7 @@ export function lowerBackward(ctx: BackwardContext): string[] {
           b,
           dz,
           layer.onnxWeights!.main,
-          op.variant === 'plain' ? 1 : channels,
+          op.variant === 'plain' ? (op.groups ?? 1) : channels,
           win,
         ),
       ];

@@ -146,7 +146,9 @@ function lowerConv(ctx: ForwardContext, op: Extract<LayerOp, { op: 'conv' }>): L
   let main: { values: Float32Array; dims: number[] };
   let group = 1;
   if (op.variant === 'plain') {
+    // A grouped kernel [kh, kw, C/g, F] converts as a plain one to grouped OIHW [F, C/g, kh, kw].
     main = hwioToOihw(weights[0]);
+    group = op.groups ?? 1;
   } else {
     main = depthwiseToOihw(weights[0]);
     group = inputShapes[0][0];

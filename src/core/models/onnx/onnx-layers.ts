@@ -68,7 +68,87 @@ export class ConstantPadding2D extends tf.layers.Layer {
   }
 }
 
-for (const layer of [HardSigmoid, HardSwish, ConstantPadding2D]) tf.serialization.registerClass(layer);
+type Pair = [number, number];
+
+/** Output size of a window op along one axis, as TF computes it. */
+const outSize = (size: number | null, k: number, s: number, d: number, padding: string) =>
+  size == null ? null : padding === 'same' ? Math.ceil(size / s) : Math.floor((size - (k - 1) * d - 1) / s) + 1;
+
+/**
+ * A convolution in `groups` groups (ResNeXt, RegNet): kernel [kh, kw, C / groups, filters], output
+ * channel f in group floor(f / (filters / groups)), as ONNX's grouped OIHW kernel.
+ */
+export class GroupedConv2D extends tf.layers.Layer {
+  static className = 'GroupedConv2D';
+  readonly filters: number;
+  readonly kernelSize: Pair;
+  readonly strides: Pair;
+  readonly dilationRate: Pair;
+  readonly padding: 'same' | 'valid';
+  readonly groups: number;
+  readonly useBias: boolean;
+  private readonly initializers: { kernel?: unknown; bias?: unknown };
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(args: {
+    filters: number;
+    kernelSize: Pair;
+    strides: Pair;
+    dilationRate: Pair;
+    padding: 'same' | 'valid';
+    groups: number;
+    useBias: boolean;
+    name?: string;
+    kernelInitializer?: ReturnType<typeof tf.initializers.zeros>;
+    biasInitializer?: ReturnType<typeof tf.initializers.zeros>;
+  }) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides;
+    this.dilationRate = args.dilationRate;
+    this.padding = args.padding;
+    this.groups = args.groups;
+    this.useBias = args.useBias;
+    this.initializers = { kernel: args.kernelInitializer, bias: args.biasInitializer };
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape[3] as number;
+    const init = (i: unknown) => (i ?? tf.initializers.zeros()) as ReturnType<typeof tf.initializers.zeros>;
+    const kernelShape = [...this.kernelSize, channels / this.groups, this.filters];
+    this.kernel = this.addWeight('kernel', kernelShape, 'float32', init(this.initializers.kernel));
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', init(this.initializers.bias));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [n, h, w] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const axis = (size: number | null, i: 0 | 1) =>
+      outSize(size, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding);
+    return [n, axis(h, 0), axis(w, 1), this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    return tf.tidy(() => {
+      const xs = tf.split(x, this.groups, 3) as tf.Tensor4D[];
+      const ks = tf.split(this.kernel!.read() as tf.Tensor4D, this.groups, 3) as tf.Tensor4D[];
+      const ys = xs.map((xi, g) => tf.conv2d(xi, ks[g], this.strides, this.padding, 'NHWC', this.dilationRate));
+      const y = tf.concat(ys, 3);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const { filters, kernelSize, strides, dilationRate, padding, groups, useBias } = this;
+    return { ...super.getConfig(), filters, kernelSize, strides, dilationRate, padding, groups, useBias };
+  }
+}
+
+for (const layer of [HardSigmoid, HardSwish, ConstantPadding2D, GroupedConv2D]) tf.serialization.registerClass(layer);
 
 /** PyTorch's max-pool padding value, finite so that no 0 * inf turns a gradient into NaN. */
 export const MAX_POOL_PAD = -3.4e38;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../../errors.js';
-import { ConstantPadding2D, HardSigmoid, HardSwish, MAX_POOL_PAD } from './onnx-layers.js';
+import { ConstantPadding2D, GroupedConv2D, HardSigmoid, HardSwish, MAX_POOL_PAD } from './onnx-layers.js';
 import type { Constant, NodeProto } from './onnx-read.js';
 
 /** A tensor flowing through the converted graph. */
@@ -134,7 +134,15 @@ function conv(ctx: OpContext): TensorValue {
     const depthwiseInitializer = ctx.fixed(kernelValues, [kh, kw, inC, m]);
     layer = tf.layers.depthwiseConv2d({ ...common, depthMultiplier: m, depthwiseInitializer, biasInitializer });
   } else {
-    throw unsupportedOp(`grouped convolution (${group} groups of ${inPerGroup} channels)`, ctx.node);
+    if (inC !== group * inPerGroup || outC % group !== 0) throw unsupportedOp(`Conv with ${group} groups over ${inC} channels`, ctx.node);
+    // Grouped OIHW [F, C/g, kh, kw] holds each group's input channels as a plain kernel does.
+    const kernelValues = new Float32Array(w.length);
+    for (let o = 0; o < outC; o++)
+      for (let i = 0; i < inPerGroup; i++)
+        for (let y = 0; y < kh; y++)
+          for (let z = 0; z < kw; z++) kernelValues[((y * kw + z) * inPerGroup + i) * outC + o] = w[((o * inPerGroup + i) * kh + y) * kw + z];
+    const kernelInitializer = ctx.fixed(kernelValues, [kh, kw, inPerGroup, outC]);
+    layer = new GroupedConv2D({ ...common, filters: outC, groups: group, kernelInitializer, biasInitializer });
   }
   return { sym: layer.apply(input.sym) as tf.SymbolicTensor };
 }
