@@ -10,7 +10,14 @@ const image = (h: number, w: number, c: number, f: (y: number, x: number, k: num
 
 describe('image statistics', () => {
   it('a constant grey image: nothing saturated, no spectral power', () => {
-    expect(imageStats(image(16, 16, 3, () => 0.5), 16, 16, 3)).toEqual({
+    expect(
+      imageStats(
+        image(16, 16, 3, () => 0.5),
+        16,
+        16,
+        3,
+      ),
+    ).toEqual({
       saturated: 0,
       highFrequency: 0,
     });

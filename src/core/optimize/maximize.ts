@@ -26,6 +26,7 @@ import { preprocessAffine } from '../models/input-spec.js';
 import { fusableTransforms, viewMaps } from '../transforms/view-maps.js';
 import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
 import { createRng, type Rng } from './rng.js';
+import { alphaMap } from './transparency.js';
 import type { OptimizationSettings } from './settings.js';
 import { createStepRule, type StepRuleSpec } from './step-rules.js';
 
@@ -96,26 +97,6 @@ export interface MaximizeResult {
 
 /** Random views that measure the objective with transforms at the end of a run. */
 export const TRANSFORMED_VIEWS = 8;
-
-/**
- * A transparency map [batch, h, w, c] of |gradient| sums as alpha [batch, h, w, 1]: the channel
- * mean divided by its 99th percentile per image, clipped to [0, 1] (one bright pixel does not
- * make the rest transparent).
- */
-export async function alphaMap(transparency: tf.Tensor4D): Promise<ImageBatch> {
-  const [batch, h, w] = transparency.shape;
-  const mean = tf.mean(transparency, 3);
-  const data = (await mean.data()) as Float32Array;
-  mean.dispose();
-  const n = h * w;
-  for (let i = 0; i < batch; i++) {
-    const part = data.subarray(i * n, (i + 1) * n);
-    const sorted = Float32Array.from(part).sort();
-    const top = sorted[Math.min(n - 1, Math.floor(0.99 * n))] || 1;
-    for (let j = 0; j < n; j++) part[j] = Math.min(1, part[j] / top);
-  }
-  return { data, shape: [batch, h, w, 1] };
-}
 
 export interface Frame {
   step: number;

@@ -69,12 +69,12 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
       s.parameterization.kind === 'maco'
         ? 'maco'
         : s.parameterization.kind === 'fourier'
-        ? s.parameterization.decorrelate
-          ? 'fourier'
-          : 'fourier-rgb'
-        : s.parameterization.mode === 'sigmoid'
-          ? 'pixel'
-          : 'pixel-linear',
+          ? s.parameterization.decorrelate
+            ? 'fourier'
+            : 'fourier-rgb'
+          : s.parameterization.mode === 'sigmoid'
+            ? 'pixel'
+            : 'pixel-linear',
     set: (s, v) => {
       const sd = s.parameterization.sd;
       if (v === 'maco') {
