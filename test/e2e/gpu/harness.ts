@@ -76,7 +76,7 @@ export async function openTestPage(entry: string): Promise<TestPage> {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction(() => 'convscopeTest' in window, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => 'convscopeTest' in globalThis, undefined, { timeout: 60_000 });
   return {
     page,
     browser,
