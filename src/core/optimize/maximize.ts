@@ -26,7 +26,7 @@ import { preprocessAffine } from '../models/input-spec.js';
 import { fusableTransforms, viewMaps } from '../transforms/view-maps.js';
 import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
 import { createRng, type Rng } from './rng.js';
-import { alphaMap } from './transparency.js';
+import { alphaMap, throughViews } from './transparency.js';
 import type { OptimizationSettings } from './settings.js';
 import { createStepRule, type StepRuleSpec } from './step-rules.js';
 
@@ -86,17 +86,11 @@ export interface MaximizeResult {
   steps: number;
   aborted: boolean;
   seconds: number;
-  /**
-   * Objective of each best image through the run's transforms: the mean over
-   * `TRANSFORMED_VIEWS` seeded random views (equal to bestScores without transforms).
-   */
+  /** Each best image's objective through the transforms (`throughViews`). */
   transformedScores?: number[];
   /** MACO's transparency map per image, [batch, h, w, 1] in [0, 1] (see `alphaMap`). */
   alpha?: ImageBatch;
 }
-
-/** Random views that measure the objective with transforms at the end of a run. */
-export const TRANSFORMED_VIEWS = 8;
 
 export interface Frame {
   step: number;
@@ -386,19 +380,9 @@ export async function* maximize(
       last.images.dispose();
       last = await snapshot(step);
     }
-    // Its own generator, so the run's draws (and images) do not depend on this measurement.
-    let transformedScores = bestScores;
-    if (!deterministic) {
-      const viewRng = createRng(seed + 0x5eed);
-      const sums = new Array<number>(batch).fill(0);
-      for (let v = 0; v < TRANSFORMED_VIEWS; v++) {
-        const seen = tf.tidy(() => view(bestImages!, viewRng));
-        const scores = await measure(seen);
-        seen.dispose();
-        scores.forEach((s, i) => (sums[i] += s / TRANSFORMED_VIEWS));
-      }
-      transformedScores = sums;
-    }
+    const transformedScores = deterministic
+      ? bestScores
+      : await throughViews(bestImages!, view, measure, createRng(seed + 0x5eed));
     const transparency = parameterization.transparency?.();
     const alpha = transparency ? await alphaMap(transparency) : undefined;
     transparency?.dispose();

@@ -1,5 +1,6 @@
-/** MACO's transparency map as an image's alpha channel (see `maximize`'s result). */
+/** End-of-run measurements for `maximize`: MACO's transparency map as alpha, and the objective through the transforms. */
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng.js';
 
 /**
  * A transparency map [batch, h, w, c] of |gradient| sums as alpha [batch, h, w, 1]: the channel
@@ -21,4 +22,27 @@ export async function alphaMap(
     for (let j = 0; j < n; j++) part[j] = Math.min(1, part[j] / top);
   }
   return { data, shape: [batch, h, w, 1] };
+}
+
+/** Random views that measure the objective with transforms at the end of a run. */
+export const TRANSFORMED_VIEWS = 8;
+
+/**
+ * The mean objective of `images` over `TRANSFORMED_VIEWS` random views, drawn from its own
+ * generator so the run's draws (and images) do not depend on this measurement.
+ */
+export async function throughViews(
+  images: tf.Tensor4D,
+  view: (image: tf.Tensor4D, rng: Rng) => tf.Tensor4D,
+  measure: (images: tf.Tensor4D) => Promise<number[]>,
+  rng: Rng,
+): Promise<number[]> {
+  const sums = new Array<number>(images.shape[0]).fill(0);
+  for (let v = 0; v < TRANSFORMED_VIEWS; v++) {
+    const seen = tf.tidy(() => view(images, rng));
+    const scores = await measure(seen);
+    seen.dispose();
+    scores.forEach((s, i) => (sums[i] += s / TRANSFORMED_VIEWS));
+  }
+  return sums;
 }
