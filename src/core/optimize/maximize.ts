@@ -14,7 +14,7 @@ import { usesEngine } from '../engines/engine-tensors.js';
 import type { NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import type { VisModel } from '../models/vis-model.js';
-import { checkObjective, type Activations, type Objective } from '../objectives/objective.js';
+import { checkObjective, type Objective } from '../objectives/objective.js';
 import { createParameterization } from './create-parameterization.js';
 import { penalty } from '../regularizers/penalties.js';
 import { applyYosinski, usesYosinski } from '../regularizers/yosinski.js';
@@ -25,6 +25,7 @@ import { canFuse } from '../engines/fused-step.js';
 import { preprocessAffine } from '../models/input-spec.js';
 import { fusableTransforms, viewMaps } from '../transforms/view-maps.js';
 import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
+import { itemScores } from './item-scores.js';
 import { createRng, type Rng } from './rng.js';
 import { alphaMap, throughViews } from './transparency.js';
 import type { OptimizationSettings } from './settings.js';
@@ -107,35 +108,7 @@ async function toBatch(images: tf.Tensor4D): Promise<ImageBatch> {
   return { data: (await images.data()) as Float32Array, shape: images.shape };
 }
 
-/**
- * Image i's mean of channel k_i for a batch of channel objectives, in one pass per layer:
- * spatial means [batch, channels] times a one-hot mask, summed. The generic path scores every
- * objective on the whole batch (N x N work); at 64 filters this is the difference.
- */
-function channelScores(objectives: Objective[], activations: Activations): tf.Tensor1D {
-  const layers = [...new Set(objectives.map((o) => o.channel!.layer))];
-  const parts = layers.map((layer) => {
-    const value = activations[layer];
-    const channels = value.shape[value.rank - 1];
-    const mask = new Float32Array(objectives.length * channels);
-    objectives.forEach((o, i) => {
-      if (o.channel!.layer === layer) mask[i * channels + o.channel!.index] = 1;
-    });
-    const axes = [...Array(value.rank).keys()].slice(1, -1);
-    const means = axes.length > 0 ? tf.mean(value, axes) : value;
-    return tf.sum(tf.mul(means, tf.tensor2d(mask, [objectives.length, channels])), 1);
-  });
-  return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Tensor1D;
-}
-
-/** Objective of image i for objective i: [batch]. */
-export function itemScores(objectives: Objective[], activations: Activations): tf.Tensor1D {
-  if (objectives.length === 1) return objectives[0].score(activations);
-  if (objectives.every((o) => o.channel)) return channelScores(objectives, activations);
-  return tf.concat(
-    objectives.map((o, i) => tf.slice(o.score(activations), [i], [1])),
-  ) as tf.Tensor1D;
-}
+export { itemScores };
 
 /**
  * The step rule as run: below 128 px the Fourier parameterization's per-pixel step shrinks
