@@ -2,7 +2,7 @@
  * `convscope worker --redis URL [--concurrency N]`: serves the shards that `filters`, `classes`
  * and `patches` put on a queue with `--queue URL`, until stopped: one line per job on stderr.
  * SIGINT or SIGTERM stops taking jobs and lets the running ones finish; a second signal gives
- * them back to the queue at once (another worker runs them) and exits.
+ * them back to the queue at once (another worker runs them) and exits; a third exits at once.
  */
 import type { Command } from 'commander';
 import { ConvscopeError } from '../../core/errors.js';
@@ -65,14 +65,19 @@ export function addWorkerCommand(program: Command): void {
               );
               void worker.stop().then(resolve);
             } else if (signals === 2) {
-              log('giving the running jobs back to the queue');
+              log('giving the running jobs back to the queue (signal again to exit now)');
               void worker.release().then(resolve);
+            } else {
+              // Redis gone: closing waits for it forever; the jobs' locks run out instead.
+              process.exit(130);
             }
           };
           process.on('SIGINT', onSignal);
           process.on('SIGTERM', onSignal);
         });
         log('worker stopped');
+        // Nothing is left to do; a client still reconnecting must not keep the process up.
+        process.exit(0);
       }),
     );
 }

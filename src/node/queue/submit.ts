@@ -242,9 +242,12 @@ async function* run<T, R, F>(
   }
 }
 
-/** Once the parent has assembled (right after the last shard), the run leaves Redis. */
+/**
+ * Once the parent has assembled (right after the last shard, unless the workers are busy with
+ * other runs' jobs), the run leaves Redis; a run left there is only taken again as it is.
+ */
 async function collect(queue: Queue, id: string): Promise<void> {
-  for (let tries = 0; tries < 100; tries++) {
+  for (let tries = 0; tries < 600; tries++) {
     const parent = await Job.fromId(queue, id);
     if (!parent) return;
     const state = await parent.getState();
