@@ -7,6 +7,7 @@
  * batch size (the manifest records them).
  */
 import type { ModelOptions } from './open-model.js';
+import type { ImageStats } from '../core/evaluation/image-stats.js';
 import type { ObjectiveSpec } from '../core/objectives/objective-spec.js';
 import type { ImageBatch, MaximizeResult } from '../core/optimize/maximize.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
@@ -34,8 +35,15 @@ export interface MaximizeShard {
   probability?: boolean;
 }
 
-/** A shard's result, with the class probabilities when the shard asked for them. */
-export type MaximizeShardResult = MaximizeResult & { probabilities?: number[] };
+/**
+ * A shard's result, with the class probabilities when the shard asked for them; a queued
+ * shard's also carries each image's statistics, measured on the worker from the float values
+ * (only PNGs of them come back).
+ */
+export type MaximizeShardResult = MaximizeResult & {
+  probabilities?: number[];
+  itemStats?: ImageStats[];
+};
 
 export interface ShardFrame {
   step: number;
@@ -93,6 +101,9 @@ export function joinResults(results: MaximizeShardResult[], seconds: number): Ma
     ...(results.every((r) => r.alpha) ? { alpha: joinBatches(results.map((r) => r.alpha!)) } : {}),
     ...(results.every((r) => r.probabilities)
       ? { probabilities: results.flatMap((r) => r.probabilities!) }
+      : {}),
+    ...(results.every((r) => r.itemStats)
+      ? { itemStats: results.flatMap((r) => r.itemStats!) }
       : {}),
   };
 }

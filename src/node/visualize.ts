@@ -206,7 +206,8 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
   for (const [i, item] of items.entries()) {
     const image = imageOf(done.best, i);
     const [values, [, h, w, c]] = valuesOf(done.best, i);
-    const stats = imageStats(values, h, w, c);
+    // A queued run's workers measured them on the float images, which stay there.
+    const stats = done.itemStats?.[i] ?? imageStats(values, h, w, c);
     if (run.alpha && done.alpha) {
       const [alpha] = valuesOf(done.alpha, i);
       alpha.forEach((a, p) => (image.data[p * 4 + 3] = Math.round(a * 255)));

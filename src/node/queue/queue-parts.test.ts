@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageStats } from '../../core/evaluation/image-stats.js';
 import { rgbaFromFloats } from '../../core/image/rgba.js';
 import { checkRedisUrl, redactUrl } from './connection.js';
 import { checkJob, maximizeShardName, runId, shardJobId } from './jobs.js';
@@ -45,6 +46,9 @@ describe('results as PNGs and numbers', () => {
       expect(back.bestScores).toEqual([1.5, 2.25]);
       expect(back.history[0].scores).toEqual([0.25, 1 / 3]);
       expect(back.best.shape).toEqual(shape);
+      // Measured on the floats, not on the PNG bytes.
+      const first = data.subarray(0, 5 * 4 * c);
+      expect(back.itemStats![0]).toEqual(imageStats(first, 5, 4, c));
     }
   });
 

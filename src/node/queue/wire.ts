@@ -5,13 +5,17 @@
  * and rounded to 256 levels); decoded back, the bytes are divided by 255, which `toByte` maps
  * to the same bytes again, so every PNG, strip and grid the submitter writes is byte-identical
  * to a local run's. What needs the float values themselves is computed on the worker instead:
- * the class probability (`probabilities`). A result holding NaN or Infinity is refused here,
+ * the class probability (`probabilities`) and each image's statistics (`itemStats`). MACO's
+ * transparency maps travel as one-channel PNGs (bytes as the CLI writes them into the alpha
+ * channel). A result holding NaN or Infinity is refused here,
  * so the shard fails with that reason rather than drawing black tiles.
  */
 import sharp from 'sharp';
 import { ConvscopeError } from '../../core/errors.js';
 import { toByte } from '../../core/image/rgba.js';
-import type { ImageBatch, MaximizeResult } from '../../core/optimize/maximize.js';
+import { imageStats, type ImageStats } from '../../core/evaluation/image-stats.js';
+import type { ImageBatch } from '../../core/optimize/maximize.js';
+import type { MaximizeShardResult } from '../maximize-pool.js';
 
 /** An image batch as base64 PNG bytes and its NHWC shape. */
 export interface WireBatch {
@@ -31,10 +35,15 @@ export interface WireMaximizeResult {
   aborted: boolean;
   seconds: number;
   probabilities?: number[];
+  transformedScores?: number[];
+  /** MACO's transparency maps, [n, h, w, 1]. */
+  alpha?: WireBatch;
+  /** Each image's statistics, measured on the float values before they became PNG bytes. */
+  itemStats: ImageStats[];
 }
 
-/** A MaximizeResult that also carries each item's class probability (queued classes runs). */
-export type ResultWithProbabilities = MaximizeResult & { probabilities?: number[] };
+/** A MaximizeResult that also carries what was computed from the floats on the worker. */
+export type ResultWithProbabilities = MaximizeShardResult;
 
 async function encodeBatch(batch: ImageBatch): Promise<WireBatch> {
   const [n, h, w, c] = batch.shape;
@@ -114,7 +123,19 @@ export async function encodeMaximizeResult(
     aborted: result.aborted,
     seconds: result.seconds,
     ...(result.probabilities ? { probabilities: result.probabilities } : {}),
+    ...(result.transformedScores ? { transformedScores: result.transformedScores } : {}),
+    ...(result.alpha ? { alpha: await encodeBatch(result.alpha) } : {}),
+    itemStats: statsOf(result.best),
   };
+}
+
+/** Each image's statistics (image-stats.ts) from its float values. */
+function statsOf(batch: ImageBatch): ImageStats[] {
+  const [n, h, w, c] = batch.shape;
+  const size = h * w * c;
+  return Array.from({ length: n }, (_, i) =>
+    imageStats(batch.data.subarray(i * size, (i + 1) * size), h, w, c),
+  );
 }
 
 /** The result back from PNGs and numbers (pixels at the 256 levels the PNGs hold). */
@@ -138,5 +159,8 @@ export async function decodeMaximizeResult(
     aborted: wire.aborted,
     seconds: wire.seconds,
     ...(wire.probabilities ? { probabilities: wire.probabilities } : {}),
+    ...(wire.transformedScores ? { transformedScores: wire.transformedScores } : {}),
+    ...(wire.alpha ? { alpha: await decodeBatch(wire.alpha) } : {}),
+    itemStats: wire.itemStats,
   };
 }
