@@ -20,6 +20,8 @@ import { visualize, type Manifest, type VisualizeItem } from '../node/visualize.
 import { defaultPoolSize } from '../node/worker-pool.js';
 import { maximizeRunner } from '../node/queue/runners.js';
 import { macoSpectrum } from '../node/maco-spectrum-images.js';
+import { expandImagePaths } from '../node/images.js';
+import { readPatchesManifest } from '../node/dead-units.js';
 import { printJson, type GlobalOptions } from './common.js';
 import { workerCount } from './option-values.js';
 import { startProgress } from './progress.js';
@@ -36,6 +38,10 @@ export interface MaximizeCliOptions extends GlobalOptions {
   stats?: boolean;
   alpha?: boolean;
   spectrumImages?: string;
+  /** filters: dataset images that dead units restart from (their best patch). */
+  images?: string;
+  /** filters: or a `patches` run's manifest.json with those patches. */
+  patches?: string;
   [setting: string]: unknown;
 }
 
@@ -142,6 +148,35 @@ function checkQueueOptions(options: MaximizeCliOptions): void {
   }
 }
 
+/** `--diversity-weight` needs `--diversity N`; both, and `--images`, need the float images here. */
+export function checkDiversityOptions(options: MaximizeCliOptions): void {
+  const images = Number(options.diversity ?? 1);
+  if (options.images !== undefined && options.patches !== undefined) {
+    throw new ConvscopeError(
+      '--images and --patches both give dead units their patches: give one',
+      '--images DIR scans DIR; --patches reads a previous `convscope patches` manifest.json',
+    );
+  }
+  if (options.diversityWeight !== undefined && !(images > 1)) {
+    throw new ConvscopeError(
+      '--diversity-weight applies to runs of several images per unit',
+      'add --diversity N (N >= 2)',
+    );
+  }
+  for (const [flag, given] of [
+    ['--diversity', images > 1],
+    ['--images', options.images !== undefined],
+    ['--patches', options.patches !== undefined],
+  ] as const) {
+    if (given && options.queue !== undefined) {
+      throw new ConvscopeError(
+        `${flag} cannot be used with --queue: it needs the float images, which stay on the workers`,
+        'run without --queue',
+      );
+    }
+  }
+}
+
 /** `--stats`: the items' mean statistics in one line that compares runs. */
 export function statsLine(manifest: Manifest): string {
   const mean = (f: (s: Manifest['items'][number]['stats']) => number | undefined) => {
@@ -169,6 +204,9 @@ export async function runMaximize(
     SETTING_OPTIONS.map((o) => [o.key, options[o.key] as string | undefined]),
   );
   checkQueueOptions(options);
+  checkDiversityOptions(options);
+  // A file that is no patches manifest is refused now, not only once a unit turns out dead.
+  if (options.patches !== undefined) await readPatchesManifest(options.patches);
   const history = options.history === undefined ? 0 : Number(options.history);
   if (!Number.isInteger(history) || history < 0) {
     throw new ConvscopeError(`--history must be a positive integer, got '${options.history}'`);
@@ -263,6 +301,8 @@ export async function runMaximize(
       withProbability,
       rawDir: options.raw,
       alpha: Boolean(options.alpha),
+      ...(options.images === undefined ? {} : { images: await expandImagePaths([options.images]) }),
+      ...(options.patches === undefined ? {} : { patches: options.patches }),
       workers,
       batchSize,
       workerData,

@@ -31,6 +31,8 @@ import { caption, visualizeGrid } from './visualize-grid.js';
 import { classProbabilities } from './class-probabilities.js';
 import { writeRawArray } from './raw-arrays.js';
 import { imageStats } from '../core/evaluation/image-stats.js';
+import { reviveDeadUnits } from './dead-units.js';
+import { facetItems, unitScores } from './visualize-facets.js';
 
 export interface VisualizeItem {
   /** The objective as data (rebuilt in worker threads when the run uses them). */
@@ -73,6 +75,10 @@ export interface VisualizeRun {
   rawDir?: string;
   /** Writes MACO's transparency map as each PNG's alpha channel (when the run has one). */
   alpha?: boolean;
+  /** Dataset images: dead units restart from their best patch in them (dead-units.ts). */
+  images?: string[];
+  /** Or a `patches` run's manifest.json with each filter's best patch. */
+  patches?: string;
   /** Runs the shards on BullMQ workers (`--queue`) instead of local worker threads. */
   runShards?: ShardRunner<MaximizeShard, MaximizeShardResult, ShardFrame>;
 }
@@ -83,6 +89,10 @@ export interface ManifestItem {
   label?: string;
   objective: string;
   file: string;
+  /**
+   * The objective at the start, end and best step; with --diversity, initial and final include
+   * the diversity term and best is the unit's activation on the best image without it.
+   */
   activation: { initial: number; final: number; best: number };
   bestStep: number;
   probability?: number;
@@ -98,6 +108,14 @@ export interface ManifestItem {
     objective: number;
     objectiveWithTransforms?: number;
   };
+  /** With --diversity: which of the unit's images this is (0..N-1). */
+  facet?: number;
+  /** A dead unit restarted from its best dataset patch, or that patch's whole image (dead-units.ts). */
+  init?: 'patch' | 'image';
+  patch?: { image: string; box: [number, number, number, number]; activation: number };
+  /** A unit whose activation stayed 0: its tile is flat and shows nothing; the reason. */
+  dead?: true;
+  reason?: string;
   /** With --raw: the `.npy` of the image's float values (the path written, DIR joined with `<stem>.npy`). */
   raw?: string;
 }
@@ -192,6 +210,23 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
   const size = Math.min(model.input.height, model.input.width);
   const scale = viewScale(size);
   const done = await optimize(run);
+  // With --diversity, N images per item, each captioned by its unit alone (no diversity term).
+  const diverse = (settings.diversity?.images ?? 1) > 1;
+  const facets = facetItems(items, settings.diversity?.images ?? 1);
+  const unit = diverse ? await unitScores(model, facets, done.best) : done.bestScores;
+  const revived = await reviveDeadUnits(
+    {
+      model,
+      settings,
+      seed: run.seed,
+      engine: run.engine,
+      images: run.images,
+      patches: run.patches,
+    },
+    facets.map((f) => f.spec),
+    done,
+    unit,
+  );
   const manifestItems: ManifestItem[] = [];
   const tiles: GridTile[] = [];
   // A queued run's workers computed them from the float images, which stay there.
@@ -200,10 +235,10 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       (await classProbabilities(
         model,
         done.best,
-        items.map((item) => item.index),
+        facets.map((item) => item.index),
       )))
     : undefined;
-  for (const [i, item] of items.entries()) {
+  for (const [i, item] of facets.entries()) {
     const image = imageOf(done.best, i);
     const [values, [, h, w, c]] = valuesOf(done.best, i);
     // A queued run's workers measured them on the float images, which stay there.
@@ -223,8 +258,10 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       activation: {
         initial: round(done.initial[i]),
         final: round(done.final[i]),
-        best: round(done.bestScores[i]),
+        best: round(unit[i]),
       },
+      ...(item.facet === undefined ? {} : { facet: item.facet }),
+      ...revived.get(i),
       bestStep: done.bestSteps[i],
       stats: {
         saturated: round(stats.saturated),
@@ -271,13 +308,13 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       });
     }
     manifestItems.push(entry);
-    tiles.push({ image, label: caption(item, done.bestScores[i], probability?.[i]) });
+    tiles.push({ image, label: caption(item, unit[i], probability?.[i]) });
   }
   const layers = [...new Set(items.map((i) => i.layer ?? 'logits'))];
   await writeGridPng(
     path.join(outDir, 'grid.png'),
     tiles,
-    visualizeGrid(model.name, items, done.bestScores, `${run.preset}, ${done.steps} steps`, {
+    visualizeGrid(model.name, facets, unit, `${run.preset}, ${done.steps} steps`, {
       scale,
       probability,
     }),

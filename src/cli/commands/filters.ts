@@ -49,7 +49,15 @@ export function addFiltersCommand(program: Command): void {
       'layers, comma-separated (default: the last conv of each block, 8 filters each)',
     )
     .option('--filters <spec>', 'filters: 0-7, 3,9,12 or all (default 0-15, or 0-7 per layer)')
-    .option('--neuron', 'maximize the center unit instead of the channel mean');
+    .option('--neuron', 'maximize the center unit instead of the channel mean')
+    .option(
+      '--images <dir>',
+      'dataset images: a filter dead from noise (activation 0) restarts from its best patch in them',
+    )
+    .option(
+      '--patches <manifest>',
+      "instead of --images: a `patches` run's manifest.json with each filter's best patch",
+    );
   withMaximizeOptions(
     withModelOptions(command, { seed: true, ownSize: true }),
     'filters-out',

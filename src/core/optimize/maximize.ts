@@ -26,6 +26,8 @@ import { preprocessAffine } from '../models/input-spec.js';
 import { fusableTransforms, viewMaps } from '../transforms/view-maps.js';
 import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
 import { itemScores } from './item-scores.js';
+import { facetObjectives } from './diversity-objectives.js';
+import { fitToImage } from './fit-image.js';
 import { createRng, type Rng } from './rng.js';
 import { alphaMap, throughViews } from './transparency.js';
 import type { OptimizationSettings } from './settings.js';
@@ -48,7 +50,7 @@ export interface MaximizeOptions {
   frameEvery?: number;
   /** Keep the images of every k-th step in the result's history (0: none). */
   history?: number;
-  /** Start from these images (pixel parameterization), [1 or N, h, w, c] in [0, 1]. */
+  /** Start from these images, [1 or N, h, w, c] in [0, 1] (Fourier, MACO: fitted, fit-image.ts). */
   init?: tf.Tensor4D;
   /**
    * The engine that runs the network (e.g. ONNX Runtime in Node). Absent or TF.js: the whole
@@ -145,6 +147,8 @@ export async function* maximize(
 ): AsyncGenerator<Frame> {
   if (objectives.length === 0) throw new ConvscopeError('nothing to optimize: no objectives');
   objectives.forEach((o) => checkObjective(model, o));
+  // --diversity N: N images per objective (diversity-objectives.ts).
+  if (settings.diversity) objectives = facetObjectives(objectives, settings.diversity);
   const start = Date.now();
   const { seed = 0, signal, history = 0 } = options;
   const steps = Math.max(0, Math.floor(settings.steps));
@@ -167,6 +171,9 @@ export async function* maximize(
     options.init,
     meanImage,
   );
+  if (options.init && !parameterization.kind.startsWith('pixel')) {
+    await fitToImage(parameterization, options.init);
+  }
   const rule = createStepRule(effectiveStepRule(settings, Math.min(height, width)), batch);
   const display = (images: tf.Tensor4D) =>
     settings.display === 'standardize' ? standardize(images) : images;

@@ -4,7 +4,7 @@
  * fields, so a new setting appears on every face at once and defaults never drift.
  */
 import { ConvscopeError } from '../errors.js';
-import type { OptimizationSettings } from './settings.js';
+import { DIVERSITY_WEIGHT, type OptimizationSettings } from './settings.js';
 
 export interface SettingOption {
   /** camelCase key (CLI flag: kebab-case of it). */
@@ -161,6 +161,19 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
     'the p of the Lp penalty',
     (s) => s.penalties.p,
     (s, v) => (s.penalties.p = v),
+  ),
+  numeric(
+    'diversity',
+    "images per unit, pushed apart by Lucid's diversity term (1: none)",
+    (s) => s.diversity?.images ?? 1,
+    (s, v) => (s.diversity = { weight: s.diversity?.weight ?? DIVERSITY_WEIGHT, images: v }),
+    { min: 1 },
+  ),
+  numeric(
+    'diversityWeight',
+    'weight of the diversity term (Lucid: 100); with --diversity 2 or more',
+    (s) => s.diversity?.weight ?? DIVERSITY_WEIGHT,
+    (s, v) => (s.diversity = { images: s.diversity?.images ?? 1, weight: v }),
   ),
   {
     key: 'display',

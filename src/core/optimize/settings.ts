@@ -22,6 +22,16 @@ export type ParameterizationSpec =
       center?: 'mean' | number;
     };
 
+/** Lucid's weight of the diversity term (`- 1e2 * objectives.diversity(layer)`). */
+export const DIVERSITY_WEIGHT = 100;
+
+export interface DiversitySettings {
+  /** Images per unit (1: no diversity term). */
+  images: number;
+  /** Weight of the similarity penalty (Lucid: 100). */
+  weight: number;
+}
+
 /** How the optimized image is shown: as is, or standardized (Chollet's deprocessing). */
 export type DisplayMode = 'raw' | 'standardize';
 
@@ -38,4 +48,6 @@ export interface OptimizationSettings {
   /** Image size for models that take any size (fixed-size models use theirs). */
   size: number;
   display: DisplayMode;
+  /** Images per unit and the weight of Lucid's diversity term (absent: one image, none). */
+  diversity?: DiversitySettings;
 }

@@ -65,7 +65,10 @@ export class MaximizeJob {
         frameEvery: request.frameEvery,
         yieldControl: () => this.between(),
       })) {
-        const images = objectives.map((_, i) => batchImage(frame.images, i));
+        // With diversity, N images per objective (maximize expands them).
+        const images = Array.from({ length: frame.images.shape[0] }, (_, i) =>
+          batchImage(frame.images, i),
+        );
         const seconds = (performance.now() - start) / 1000;
         onFrame({
           step: frame.step,
@@ -80,7 +83,9 @@ export class MaximizeJob {
             steps: result.steps,
             aborted: result.aborted,
             seconds: result.seconds,
-            best: objectives.map((_, i) => batchImage(result.best, i)),
+            best: Array.from({ length: result.best.shape[0] }, (_, i) =>
+              batchImage(result.best, i),
+            ),
             bestScores: result.bestScores,
             bestSteps: result.bestSteps,
             initial: result.initial,

@@ -26,7 +26,7 @@ function chooseItems(
   ctx: ViewContext,
   task: Task,
 ): { items: RunItem[]; objectives: ObjectiveSpec[]; layer: string } {
-  const chosen = chooseAll(ctx, task);
+  const chosen = withFacets(chooseAll(ctx, task), facetCount(ctx));
   if (chosen.items.length > MAX_ITEMS) {
     throw Object.assign(
       new Error(
@@ -38,6 +38,23 @@ function chooseItems(
     );
   }
   return chosen;
+}
+
+/** Images per item (the `diversity` setting): `maximize` makes N per objective, unit-major. */
+const facetCount = (ctx: ViewContext): number =>
+  Math.max(1, Number(ctx.state.options.diversity ?? 1) || 1);
+
+/** One tile per image: each item N times, labelled with its facet. */
+function withFacets<T extends { items: RunItem[] }>(chosen: T, facets: number): T {
+  if (facets <= 1) return chosen;
+  const items = chosen.items.flatMap((item) =>
+    Array.from({ length: facets }, (_, j) => ({
+      ...item,
+      label: `${item.label} · ${j}`,
+      stem: `${item.stem}_d${j}`,
+    })),
+  );
+  return { ...chosen, items };
 }
 
 function chooseAll(
@@ -239,7 +256,9 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
       current.done = done;
       // A filter whose activation stayed 0 is dead: its flat tile shows nothing of it (the CLI's
       // grid says the same).
-      const dead = (i: number) => task === 'filters' && !(done.bestScores[i] > 0);
+      // With diversity the objective includes the (negative) similarity term: no dead test.
+      const dead = (i: number) =>
+        task === 'filters' && facetCount(ctx) === 1 && !(done.bestScores[i] > 0);
       done.best.forEach((image, i) => {
         drawRgba(canvases[i], image);
         values[i].textContent = dead(i) ? 'dead (a=0)' : formatValue(done.bestScores[i]);

@@ -1,0 +1,40 @@
+/**
+ * `--diversity N` on the node side: a run's items become N facets each (file stems
+ * `<stem>_d<j>`, in the order `maximize` expands objectives, unit-major), and each facet's
+ * unit activation is measured again without the diversity term, which the optimized
+ * objective includes (captions, dead units and the manifest report the unit itself).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VisModel } from '../core/models/vis-model.js';
+import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
+import type { ImageBatch } from '../core/optimize/maximize.js';
+import { itemScores } from '../core/optimize/item-scores.js';
+import type { VisualizeItem } from './visualize.js';
+
+/** A visualized item, with its facet number under `--diversity`. */
+export type FacetItem = VisualizeItem & { facet?: number };
+
+/** Each item N times (unit-major), or the items as they are for N <= 1. */
+export function facetItems(items: VisualizeItem[], images: number): FacetItem[] {
+  if (images <= 1) return items;
+  return items.flatMap((item) =>
+    Array.from({ length: images }, (_, j) => ({ ...item, stem: `${item.stem}_d${j}`, facet: j })),
+  );
+}
+
+/** Each image's own objective without the diversity term (one forward pass). */
+export async function unitScores(
+  model: VisModel,
+  items: VisualizeItem[],
+  best: ImageBatch,
+): Promise<number[]> {
+  const objectives = items.map((item) => objectiveFromSpec(item.spec));
+  const layers = [...new Set(objectives.flatMap((o) => o.layers))];
+  const scores = tf.tidy(() => {
+    const images = tf.tensor4d(best.data, best.shape);
+    return itemScores(objectives, model.activations(images, layers));
+  });
+  const values = Array.from(await scores.data());
+  scores.dispose();
+  return values;
+}
