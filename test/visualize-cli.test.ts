@@ -188,7 +188,7 @@ describe('convscope filters', () => {
     const preset = await cli('filters', '--preset', 'lucyd', '--out', path.join(dir, 'x'));
     expect(preset.code).toBe(1);
     expect(preset.stderr).toMatch(
-      /unknown preset 'lucyd'; presets are: lucid, keras, mean-prior, yosinski-1/,
+      /unknown preset 'lucyd'; presets are: lucid, keras, mean-prior, maco, yosinski-1/,
     );
     const optimizer = await cli('filters', '--optimizer', 'adamw', '--out', path.join(dir, 'x'));
     expect(optimizer.code).toBe(1);
