@@ -192,7 +192,7 @@ describe('convscope filters', () => {
     );
     const optimizer = await cli('filters', '--optimizer', 'adamw', '--out', path.join(dir, 'x'));
     expect(optimizer.code).toBe(1);
-    expect(optimizer.stderr).toMatch(/--optimizer must be one of adam, sgd, progress, rms/);
+    expect(optimizer.stderr).toMatch(/--optimizer must be one of adam, nadam, sgd, progress, rms/);
   });
 });
 
