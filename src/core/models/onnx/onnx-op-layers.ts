@@ -115,32 +115,23 @@ function conv(ctx: OpContext): TensorValue {
   const w = floats(weight);
   const common = { strides, dilationRate: dilations, padding, useBias: Boolean(bias), name: ctx.name, kernelSize: kernel };
   const biasInitializer = bias ? ctx.fixed(floats(bias), [outC]) : undefined;
+  // OIHW [F, C/g, kh, kw] to HWIO [kh, kw, C/g, F]. The same bytes are TF's depthwise layout
+  // [kh, kw, C, M] when each group is one channel (output channel c*M + j, as ONNX).
+  const kernelValues = new Float32Array(w.length);
+  for (let o = 0; o < outC; o++)
+    for (let i = 0; i < inPerGroup; i++)
+      for (let y = 0; y < kh; y++)
+        for (let z = 0; z < kw; z++) kernelValues[((y * kw + z) * inPerGroup + i) * outC + o] = w[((o * inPerGroup + i) * kh + y) * kw + z];
   let layer: tf.layers.Layer;
   if (group === 1) {
-    const kernelValues = new Float32Array(w.length);
-    for (let o = 0; o < outC; o++)
-      for (let i = 0; i < inPerGroup; i++)
-        for (let y = 0; y < kh; y++)
-          for (let z = 0; z < kw; z++) kernelValues[((y * kw + z) * inPerGroup + i) * outC + o] = w[((o * inPerGroup + i) * kh + y) * kw + z];
     const kernelInitializer = ctx.fixed(kernelValues, [kh, kw, inPerGroup, outC]);
     layer = tf.layers.conv2d({ ...common, filters: outC, kernelInitializer, biasInitializer });
   } else if (group === inC && inPerGroup === 1 && outC % inC === 0) {
     const m = outC / inC;
-    const kernelValues = new Float32Array(w.length);
-    for (let c = 0; c < inC; c++)
-      for (let j = 0; j < m; j++)
-        for (let y = 0; y < kh; y++)
-          for (let z = 0; z < kw; z++) kernelValues[((y * kw + z) * inC + c) * m + j] = w[((c * m + j) * kh + y) * kw + z];
     const depthwiseInitializer = ctx.fixed(kernelValues, [kh, kw, inC, m]);
     layer = tf.layers.depthwiseConv2d({ ...common, depthMultiplier: m, depthwiseInitializer, biasInitializer });
   } else {
     if (inC !== group * inPerGroup || outC % group !== 0) throw unsupportedOp(`Conv with ${group} groups over ${inC} channels`, ctx.node);
-    // Grouped OIHW [F, C/g, kh, kw] holds each group's input channels as a plain kernel does.
-    const kernelValues = new Float32Array(w.length);
-    for (let o = 0; o < outC; o++)
-      for (let i = 0; i < inPerGroup; i++)
-        for (let y = 0; y < kh; y++)
-          for (let z = 0; z < kw; z++) kernelValues[((y * kw + z) * inPerGroup + i) * outC + o] = w[((o * inPerGroup + i) * kh + y) * kw + z];
     const kernelInitializer = ctx.fixed(kernelValues, [kh, kw, inPerGroup, outC]);
     layer = new GroupedConv2D({ ...common, filters: outC, groups: group, kernelInitializer, biasInitializer });
   }
