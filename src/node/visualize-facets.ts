@@ -9,7 +9,7 @@ import type { VisModel } from '../core/models/vis-model.js';
 import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
 import type { ImageBatch } from '../core/optimize/maximize.js';
 import { itemScores } from '../core/optimize/item-scores.js';
-import type { VisualizeItem } from './visualize.js';
+import type { VisualizeItem } from './visualize-item.js';
 
 /** A visualized item, with its facet number under `--diversity`. */
 export type FacetItem = VisualizeItem & { facet?: number };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
 import type { VisModel } from '../core/models/vis-model.js';
-import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
+import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
 import {
   effectiveStepRule,
   maximize,
@@ -33,19 +33,9 @@ import { writeRawArray } from './raw-arrays.js';
 import { imageStats } from '../core/evaluation/image-stats.js';
 import { reviveDeadUnits } from './dead-units.js';
 import { facetItems, unitScores } from './visualize-facets.js';
+import type { VisualizeItem } from './visualize-item.js';
 
-export interface VisualizeItem {
-  /** The objective as data (rebuilt in worker threads when the run uses them). */
-  spec: ObjectiveSpec;
-  /** Filter or class index. */
-  index: number;
-  /** Layer name, or undefined for classes. */
-  layer?: string;
-  /** Class name. */
-  label?: string;
-  /** File name stem, e.g. `block3_conv1_5` or `class_3`. */
-  stem: string;
-}
+export type { VisualizeItem };
 
 export interface VisualizeRun {
   model: VisModel;
