@@ -360,6 +360,8 @@ export async function* maximize(
       last.images.dispose();
       last = await snapshot(step);
     }
+    // The optimization's time; the end-of-run measurements below are not steps.
+    const seconds = (Date.now() - start) / 1000;
     const transformedScores = deterministic
       ? bestScores
       : await throughViews(bestImages!, view, measure, createRng(seed + 0x5eed));
@@ -377,7 +379,7 @@ export async function* maximize(
       history: historyFrames,
       steps: step,
       aborted,
-      seconds: (Date.now() - start) / 1000,
+      seconds,
     };
     yield { step, steps, images: await toBatch(last.images), scores: last.scores, result };
     last.images.dispose();
