@@ -170,31 +170,28 @@ async function openKeras(source: ModelSource, signal?: AbortSignal): Promise<Ope
 
 const isOnnx = (name: string) => /\.onnx([?#].*)?$/i.test(name);
 
-/** An ONNX model by URL or among dropped files, through core's importer (as the CLI's). */
+/**
+ * An ONNX model by URL or among dropped files, through core's importer (as the CLI's), with the
+ * labels.json found as for other models (a mean.png is not used: the importer has no mean image).
+ */
 async function openOnnx(source: ModelSource, signal?: AbortSignal): Promise<VisModel | undefined> {
   let bytes: ArrayBuffer;
-  let labels: unknown;
+  let extras: Pick<Opened, 'labels'>;
   if (source.kind === 'url') {
     if (!isOnnx(source.url)) return undefined;
-    bytes = await fetcher(signal)(new URL(source.url, self.location.href).href);
     const base = new URL(source.url, self.location.href);
-    const labelsBytes = source.labelsUrl
-      ? await fetcher(signal)(source.labelsUrl)
-      : await optionalBeside('labels.json', base, signal);
-    labels = labelsBytes ? parseLabels(labelsBytes, source.labelsUrl ?? 'labels.json') : undefined;
+    bytes = await fetcher(signal)(base.href);
+    extras = await urlExtras(source, base, signal);
   } else {
     const file = source.files.find((f) => isOnnx(f.name));
     if (!file) return undefined;
     bytes = await file.arrayBuffer();
-    const labelsFile = source.files.find((f) => f.name === 'labels.json');
-    labels = labelsFile
-      ? parseLabels(await labelsFile.arrayBuffer(), 'the dropped labels.json')
-      : undefined;
+    extras = await fileExtras(source.files);
   }
   const preprocess = source.kind === 'url' ? source.preprocess : undefined;
   return onnxVisModel(new Uint8Array(bytes), {
     name: source.name,
-    labels: Array.isArray(labels) ? labels.map(String) : undefined,
+    labels: Array.isArray(extras.labels) ? extras.labels.map(String) : undefined,
     input: preprocess ? { preprocess: preprocess as PreprocessMode } : undefined,
   });
 }
