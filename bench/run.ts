@@ -34,7 +34,7 @@ import {
   clearGradientCache,
   useFastGradients,
   useStockGradients,
-} from '../src/core/gradients/register.js';
+} from '../src/core/kernel-patches/register.js';
 import { channel } from '../src/core/objectives/objective.js';
 import { maximize } from '../src/core/optimize/maximize.js';
 import { getPreset } from '../src/core/optimize/presets.js';

@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { clearGradientCache } from '../src/core/gradients/register.js';
+import { clearGradientCache } from '../src/core/kernel-patches/register.js';
 import { initBackend } from '../src/node/backend.js';
 import { drawConfusionMatrix } from '../src/node/draw-confusion-matrix.js';
 import sharp from 'sharp';

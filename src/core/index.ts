@@ -1,6 +1,6 @@
 /** convscope's platform-free core (browser, worker or Node): models, gradients, methods. */
 export { ConvscopeError } from './errors.js';
-export { useFastGradients, useStockGradients, clearGradientCache } from './gradients/register.js';
+export { useFastGradients, useStockGradients, clearGradientCache } from './kernel-patches/register.js';
 export { VisModel, type VisModelOptions } from './models/vis-model.js';
 export { onnxVisModel, type OnnxModelOptions } from './models/onnx/onnx-model.js';
 export {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { ConvscopeError } from '../core/errors.js';
-import { useFastGradients } from '../core/gradients/register.js';
+import { useFastGradients } from '../core/kernel-patches/register.js';
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

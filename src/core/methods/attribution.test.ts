@@ -154,7 +154,7 @@ describe('deconvnet, guided backprop, gradient', () => {
     const vis = buildNet(convs);
     const x = input(3, 2);
     const image = tf.tensor3d(x, [S, S, 3]);
-    // The first call caches the conv's transposed kernel (gradients/kernel-cache.ts).
+    // The first call caches the conv's transposed kernel (kernel-patches/kernel-cache.ts).
     await attribute(vis, image, 'guided', { kind: 'unit', layer: 'pool', filter: 0 });
     const before = tf.memory().numTensors;
     const result = await attribute(vis, image, 'deconvnet', {

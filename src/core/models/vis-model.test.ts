@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../node/backend.js';
 import { functionalModel, sequentialModel } from '../../../test/helpers/fixture-models.js';
 import { randomArray, relativeError } from '../../../test/helpers/random.js';
-import { useFastGradients, useStockGradients } from '../gradients/register.js';
+import { useFastGradients, useStockGradients } from '../kernel-patches/register.js';
 import { toModelInput } from './input-spec.js';
 import { VisModel } from './vis-model.js';
 

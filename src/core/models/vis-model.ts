@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError, listForMessage } from '../errors.js';
-import { useFastGradients } from '../gradients/register.js';
+import { useFastGradients } from '../kernel-patches/register.js';
 import { LOGITS, forward, type ForwardOptions, type LogitsSource } from './forward.js';
 import { buildLayerGraph, type LayerNode } from './layer-graph.js';
 import { meanPixel, toModelInput, validateInputSpec, type InputSpec } from './input-spec.js';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../node/backend.js';
 import { ConvscopeError } from '../errors.js';
-import { clearGradientCache } from '../gradients/register.js';
+import { clearGradientCache } from '../kernel-patches/register.js';
 import { VisModel } from '../models/vis-model.js';
 import {
   channel,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../node/backend.js';
-import { useFastGradients } from '../gradients/register.js';
+import { useFastGradients } from '../kernel-patches/register.js';
 import { createRng } from '../optimize/rng.js';
 import { rotate } from './affine-sample.js';
 import { compose, jitter, pad, randomScale, standardTransforms } from './transforms.js';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { useFastGradients } from '../../../src/core/gradients/register.js';
+import { useFastGradients } from '../../../src/core/kernel-patches/register.js';
 import { KERNEL_CASES } from './kernel-cases.js';
 
 setWasmPaths('/wasm/');

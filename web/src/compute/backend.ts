@@ -13,7 +13,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { useFastGradients } from '../../../src/core/gradients/register.js';
+import { useFastGradients } from '../../../src/core/kernel-patches/register.js';
 import { BACKEND_ORDER, type BackendInfo, type BackendName } from '../bridge/protocol.js';
 import { probeStep } from './backend-probe.js';
 
