@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatValue } from '../../web/src/draw/dom.js';
 import { cli } from '../helpers/cli.js';
+import { expectStatsOfPngs } from './run-stats.js';
 import { HAVE_BROWSER, SHOTS, launch, serve, watchErrors, type Served } from './browser.js';
 
 const embeddedLayers = async () => {
@@ -191,6 +192,14 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
       steps: 20,
     });
     expect(manifest.items.map((i: { index: number }) => i.index)).toEqual([0, 1, 2, 3]);
+    await expectStatsOfPngs(manifest, zip);
+    // The detail view shows item 2's statistics.
+    const shown = await page.$eval('.detail-stats', (el) => ({ ...(el as HTMLElement).dataset }));
+    expect(Number(shown.saturated)).toBe(manifest.items[2].stats.saturated);
+    expect(Number(shown.highFrequency)).toBe(manifest.items[2].stats.highFrequency);
+    expect(await page.textContent('.detail-stats')).toMatch(
+      /^best image: saturated \d+\.\d% · high-frequency \d+\.\d% · objective /,
+    );
     for (const item of manifest.items) {
       expect(item.history[0].step).toBe(0);
       expect(item.history.at(-1).step).toBe(20);

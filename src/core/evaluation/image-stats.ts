@@ -148,3 +148,19 @@ export function imageStats(
     highFrequency: highFrequencyFraction(luminance(values, channels), height, width),
   };
 }
+
+/**
+ * The statistics of every image of an NHWC batch (float values in [0, 1]), as the CLI's
+ * manifests, the queue's workers and the workbench's tiles report them.
+ * @example batchStats(result.best)[0].saturated
+ */
+export function batchStats(batch: {
+  data: ArrayLike<number> & { subarray(begin: number, end: number): ArrayLike<number> };
+  shape: readonly number[];
+}): ImageStats[] {
+  const [n, h, w, c] = batch.shape;
+  const size = h * w * c;
+  return Array.from({ length: n }, (_, i) =>
+    imageStats(batch.data.subarray(i * size, (i + 1) * size), h, w, c),
+  );
+}

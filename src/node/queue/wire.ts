@@ -13,7 +13,7 @@
 import sharp from 'sharp';
 import { ConvscopeError } from '../../core/errors.js';
 import { toByte } from '../../core/image/rgba.js';
-import { imageStats, type ImageStats } from '../../core/evaluation/image-stats.js';
+import { batchStats, type ImageStats } from '../../core/evaluation/image-stats.js';
 import type { ImageBatch } from '../../core/optimize/maximize.js';
 import type { MaximizeShardResult } from '../maximize-pool.js';
 
@@ -125,17 +125,8 @@ export async function encodeMaximizeResult(
     ...(result.probabilities ? { probabilities: result.probabilities } : {}),
     ...(result.transformedScores ? { transformedScores: result.transformedScores } : {}),
     ...(result.alpha ? { alpha: await encodeBatch(result.alpha) } : {}),
-    itemStats: statsOf(result.best),
+    itemStats: batchStats(result.best),
   };
-}
-
-/** Each image's statistics (image-stats.ts) from its float values. */
-function statsOf(batch: ImageBatch): ImageStats[] {
-  const [n, h, w, c] = batch.shape;
-  const size = h * w * c;
-  return Array.from({ length: n }, (_, i) =>
-    imageStats(batch.data.subarray(i * size, (i + 1) * size), h, w, c),
-  );
 }
 
 /** The result back from PNGs and numbers (pixels at the 256 levels the PNGs hold). */

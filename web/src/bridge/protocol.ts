@@ -5,6 +5,7 @@
  * result. Images cross the bridge as 8-bit RGBA (`ImageData`'s layout), their buffers
  * transferred, never copied.
  */
+import type { ImageStats } from '../../../src/core/evaluation/image-stats.js';
 import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
 import type { AttributionMethod } from '../../../src/core/methods/attribution.js';
 
@@ -97,6 +98,10 @@ export interface MaximizeDone {
   settings: unknown;
   effectiveLearningRate: number;
   size: number;
+  /** What a person sees in each best image (core image-stats.ts), as the CLI's manifest has it. */
+  stats: ImageStats[];
+  /** Each best image's objective through the run's transforms (8 seeded views), when measured. */
+  transformedScores?: number[];
 }
 
 export interface MapsRequest {

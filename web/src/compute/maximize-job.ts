@@ -4,6 +4,7 @@
  * so resume continues exactly), stopping aborts (the run ends with its best images), and the
  * loop yields a macrotask after each step so control messages get through.
  */
+import { batchStats } from '../../../src/core/evaluation/image-stats.js';
 import { objectiveFromSpec } from '../../../src/core/objectives/objective-spec.js';
 import { effectiveStepRule, maximize } from '../../../src/core/optimize/maximize.js';
 import { resolveRun } from '../../../src/core/optimize/resolve-run.js';
@@ -93,6 +94,8 @@ export class MaximizeJob {
             settings,
             effectiveLearningRate: effectiveStepRule(settings, model.input.height).lr,
             size: model.input.height,
+            stats: batchStats(result.best),
+            ...(result.transformedScores ? { transformedScores: result.transformedScores } : {}),
           };
         }
       }

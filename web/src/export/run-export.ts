@@ -79,6 +79,7 @@ export function runManifest(run: RunRecord): Record<string, unknown> {
         final: done?.final[i] ?? last?.scores[i],
         best: done?.bestScores[i] ?? Math.max(...run.frames.map((f) => f.scores[i])),
       },
+      ...(done ? { stats: itemStats(done, i) } : {}),
       history: run.frames.map((f) => ({
         step: f.step,
         file: stepName(item.stem, f.step),
@@ -86,6 +87,16 @@ export function runManifest(run: RunRecord): Record<string, unknown> {
       })),
     })),
     grid: null,
+  };
+}
+
+/** Item i's statistics in the CLI manifest's layout (`stats`). */
+export function itemStats(done: MaximizeDone, i: number): Record<string, number> {
+  return {
+    saturated: done.stats[i].saturated,
+    highFrequency: done.stats[i].highFrequency,
+    objective: done.bestScores[i],
+    ...(done.transformedScores ? { objectiveWithTransforms: done.transformedScores[i] } : {}),
   };
 }
 

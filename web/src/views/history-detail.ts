@@ -10,6 +10,7 @@ import { download, drawRgba, pngBytes } from '../draw/images.js';
 import {
   finalImage,
   historyGif,
+  itemStats,
   runManifest,
   runZip,
   type RunRecord,
@@ -26,6 +27,8 @@ export class HistoryDetail {
     class: 'history-slider',
   });
   private readonly caption = h('div', { class: 'detail-caption' });
+  /** The best image's statistics (issue 16's measures of what a person sees), once the run ends. */
+  private readonly stats = h('div', { class: 'detail-stats' });
   private readonly chart = h('canvas', { class: 'chart' });
   private readonly play = h('button', { type: 'button', class: 'play' }, 'Play');
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -58,6 +61,7 @@ export class HistoryDetail {
       this.canvas,
       h('div', { class: 'slider-row' }, this.play, this.slider),
       this.caption,
+      this.stats,
       this.chart,
       h(
         'div',
@@ -96,6 +100,22 @@ export class HistoryDetail {
     this.caption.textContent = `step ${frame.step} · activation ${formatValue(frame.scores[this.item])} · frame ${index + 1} of ${this.run.frames.length}`;
     const points = this.run.frames.map((f) => ({ step: f.step, value: f.scores[this.item] }));
     drawChart(this.chart, points, frame.step);
+    this.showStats();
+  }
+
+  private showStats(): void {
+    const done = this.run.done;
+    if (!done) return void this.stats.replaceChildren();
+    const stats = itemStats(done, this.item);
+    const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
+    const through =
+      stats.objectiveWithTransforms === undefined
+        ? ''
+        : ` · through the transforms ${formatValue(stats.objectiveWithTransforms)}`;
+    this.stats.textContent = `best image: saturated ${percent(stats.saturated)} · high-frequency ${percent(stats.highFrequency)} · objective ${formatValue(stats.objective)}${through}`;
+    this.stats.title =
+      'saturated: colour values within 0.02 of 0 or 1; high-frequency: share of the brightness spectrum above 0.25 cycles/px (see the README)';
+    for (const [key, value] of Object.entries(stats)) this.stats.dataset[key] = String(value);
   }
 
   private startPlaying(): void {

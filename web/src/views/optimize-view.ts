@@ -254,6 +254,8 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
       const done = await job.done;
       if (run !== current) return;
       current.done = done;
+      // An open detail view adds the best image's statistics (`detail` is set by clicks meanwhile).
+      (detail as HistoryDetail | null)?.refresh();
       // A filter whose activation stayed 0 is dead: its flat tile shows nothing of it (the CLI's
       // grid says the same).
       // With diversity the objective includes the (negative) similarity term: no dead test.
