@@ -2,6 +2,7 @@
 /** The `convscope` command line: one file per command under commands/, wired up here. */
 import { Command } from 'commander';
 import { PACKAGE } from '../node/package-info.js';
+import { addAtlasCommand } from './commands/atlas.js';
 import { addAttributeCommand } from './commands/attribute.js';
 import { addClassesCommand } from './commands/classes.js';
 import { addEvaluateCommand } from './commands/evaluate.js';
@@ -36,6 +37,7 @@ addWeightsCommand(program);
 addMapsCommand(program);
 addAttributeCommand(program);
 addPatchesCommand(program);
+addAtlasCommand(program);
 addServeCommand(program);
 addWorkerCommand(program);
 oneLineParseErrors(program);
