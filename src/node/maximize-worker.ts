@@ -33,6 +33,7 @@ serveTasks<MaximizeShard, MaximizeShardResult, ShardFrame>(async (shard, emit) =
     if (frame.result) result = frame.result;
   }
   if (!shard.probability) return result!;
-  const classes = shard.specs.map((spec) => spec.index);
+  // Probabilities are asked for class objectives only (the classes command).
+  const classes = shard.specs.map((spec) => (spec.kind === 'class' ? spec.index : 0));
   return { ...result!, probabilities: await classProbabilities(model, result!.best, classes) };
 });

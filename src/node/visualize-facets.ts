@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { VisModel } from '../core/models/vis-model.js';
 import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
 import type { ImageBatch } from '../core/optimize/maximize.js';
-import { itemScores } from '../core/optimize/item-scores.js';
+import { itemScores } from '../core/objectives/item-scores.js';
 import type { VisualizeItem } from './visualize-item.js';
 
 /** A visualized item, with its facet number under `--diversity`. */

@@ -3,13 +3,20 @@
  * scores a batch of images from their activations, one value per image, so N objectives can
  * be optimized at once with one image each. Constructors follow Lucid's vocabulary (channel,
  * neuron, class logit, deepdream, diversity) and compose with `sum`, `scale` and `negate`.
- * Objectives are plain data plus a score function; `checkObjective` validates them against a
- * model with errors that list what is valid.
+ * Penalties on the image (total variation, Lp) are objectives on the `input` pseudo-layer
+ * (`INPUT`: the image before transforms). Each objective carries its data form (`spec`,
+ * spec-types.ts), from which it can be rebuilt anywhere; `checkObjective` validates them
+ * against a model with errors that list what is valid.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../errors.js';
 import { LOGITS } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
+import { lpNorm, totalVariation as imageTotalVariation } from '../regularizers/penalties.js';
+import type { ObjectiveSpec } from './spec-types.js';
+
+/** The `input` pseudo-layer: the image being optimized, before transforms, in [0, 1]. */
+export const INPUT = '@input';
 
 /** Activations by layer name (plus `LOGITS`), as `VisModel.activations` returns them. */
 export type Activations = Record<string, tf.Tensor>;
@@ -37,9 +44,13 @@ export interface Objective {
    * an engine computes scores and input gradient in one call.
    */
   readonly linear?: boolean;
-  /** Set by `channel`: lets a batch of channel objectives be scored in one pass. */
-  readonly channel?: { layer: string; index: number };
+  /** The objective as data (set by every constructor; absent on hand-made objectives). */
+  readonly spec?: ObjectiveSpec;
 }
+
+/** The specs of all `parts`, or undefined when one has none (a hand-made objective). */
+const specsOf = (parts: Objective[]): ObjectiveSpec[] | undefined =>
+  parts.every((o) => o.spec) ? parts.map((o) => o.spec!) : undefined;
 
 function read(activations: Activations, layer: string): tf.Tensor {
   const value = activations[layer];
@@ -72,7 +83,7 @@ export function channel(layer: string, k: number): Objective {
     layers: [layer],
     targets: [{ layer, index: k }],
     linear: true,
-    channel: { layer, index: k },
+    spec: { kind: 'channel', layer, index: k },
     score: (activations) => meanPerImage(channelOf(activations, layer, k)),
   };
 }
@@ -88,6 +99,7 @@ export function neuron(layer: string, k: number, y?: number, x?: number): Object
     layers: [layer],
     targets: [{ layer, index: k, position }],
     linear: true,
+    spec: { kind: 'neuron', layer, index: k, ...(position ? { y, x } : {}) },
     score: (activations) => {
       const values = channelOf(activations, layer, k);
       if (values.rank !== 4) return meanPerImage(values);
@@ -109,6 +121,7 @@ export function classLogit(k: number, label?: string): Objective {
     layers: [LOGITS],
     targets: [{ layer: LOGITS, index: k }],
     linear: true,
+    spec: { kind: 'class', index: k, ...(label === undefined ? {} : { label }) },
     score: (activations) => meanPerImage(channelOf(activations, LOGITS, k)),
   };
 }
@@ -122,6 +135,7 @@ export function deepdream(layer: string): Objective {
     description: `deepdream ${layer}`,
     layers: [layer],
     targets: [{ layer }],
+    spec: { kind: 'deepdream', layer },
     score: (activations) => meanPerImage(tf.square(read(activations, layer))),
   };
 }
@@ -136,6 +150,7 @@ export function diversity(layer: string): Objective {
     description: `diversity ${layer}`,
     layers: [layer],
     targets: [{ layer }],
+    spec: { kind: 'diversity', layer },
     score: (activations) => {
       const value = read(activations, layer);
       const batch = value.shape[0];
@@ -152,9 +167,36 @@ export function diversity(layer: string): Objective {
   };
 }
 
+/**
+ * Total variation of the image (the `input` pseudo-layer): mean absolute difference of
+ * neighbouring pixels, per image. A penalty: subtract it, e.g. `sum(o, scale(tv, -1e-3))`.
+ */
+export function totalVariation(): Objective {
+  return {
+    description: 'total variation',
+    layers: [INPUT],
+    targets: [{ layer: INPUT }],
+    spec: { kind: 'total-variation' },
+    score: (activations) => imageTotalVariation(read(activations, INPUT) as tf.Tensor4D),
+  };
+}
+
+/** Mean |x - 0.5|^p of the image (the `input` pseudo-layer); a penalty like `totalVariation`. */
+export function lp(p: number): Objective {
+  return {
+    description: `L${p} norm`,
+    layers: [INPUT],
+    targets: [{ layer: INPUT }],
+    spec: { kind: 'lp', p },
+    score: (activations) => lpNorm(read(activations, INPUT) as tf.Tensor4D, p),
+  };
+}
+
 /** The sum of objectives. */
 export function sum(...objectives: Objective[]): Objective {
+  const terms = specsOf(objectives);
   return {
+    ...(terms ? { spec: { kind: 'sum' as const, terms } } : {}),
     description: objectives.map((o) => o.description).join(' + '),
     layers: [...new Set(objectives.flatMap((o) => o.layers))],
     targets: objectives.flatMap((o) => o.targets),
@@ -167,7 +209,7 @@ export function sum(...objectives: Objective[]): Objective {
 export function scale(objective: Objective, factor: number): Objective {
   return {
     ...objective,
-    channel: undefined, // no longer a plain channel mean
+    spec: objective.spec && { kind: 'scale', factor, objective: objective.spec },
     description: `${factor} * (${objective.description})`,
     score: (activations) => tf.mul(objective.score(activations), factor),
   };
@@ -177,7 +219,7 @@ export function scale(objective: Objective, factor: number): Objective {
 export function negate(objective: Objective): Objective {
   return {
     ...objective,
-    channel: undefined, // no longer a plain channel mean
+    spec: objective.spec && { kind: 'negate', objective: objective.spec },
     description: `-(${objective.description})`,
     score: (activations) => tf.neg(objective.score(activations)),
   };
@@ -189,6 +231,7 @@ export function negate(objective: Objective): Objective {
  */
 export function checkObjective(model: VisModel, objective: Objective): void {
   for (const { layer, index, position } of objective.targets) {
+    if (layer === INPUT) continue;
     if (layer === LOGITS) {
       if (index !== undefined) model.classIndex(index);
       continue;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { channel } from '../objectives/objective.js';
 import { facetObjectives, groupSimilarityPenalty } from './diversity-objectives.js';
-import { itemScores } from './item-scores.js';
+import { itemScores } from '../objectives/item-scores.js';
 
 // Four 1x2 maps with 2 channels: images 0 and 1 identical, 2 orthogonal to them (other
 // channel only), 3 a copy of 2.

@@ -295,10 +295,11 @@ describe('itemScores', () => {
       activations,
     ).arraySync();
     expect(mixed[3]).toBeCloseTo((activations.b.arraySync() as number[][][][])[3][1][1][0], 5);
-    // negate/scale of a channel are not plain channel objectives.
+    // negate/scale of a channel are weighted channel means: the one-pass path, same values.
+    const two = { a: activations.a.slice(0, 2), b: activations.b.slice(0, 2) };
     const signed = itemScores(
       [negate(channel('a', 3)), scale(channel('b', 1), 2)],
-      activations,
+      two,
     ).arraySync();
     expect(signed[0]).toBeCloseTo(-generic[0], 5);
     expect(signed[1]).toBeCloseTo(2 * channel('b', 1).score(activations).arraySync()[1], 5);

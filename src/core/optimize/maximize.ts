@@ -25,8 +25,9 @@ import { canFuse } from '../engines/fused-step.js';
 import { preprocessAffine } from '../models/input-spec.js';
 import { fusableTransforms, viewMaps } from '../transforms/view-maps.js';
 import { EngineStep, recordingRng, type EngineStepResult } from './engine-step.js';
-import { itemScores } from './item-scores.js';
+import { itemScores } from '../objectives/item-scores.js';
 import { facetObjectives } from './diversity-objectives.js';
+import { separateInputTerms } from '../objectives/input-terms.js';
 import { fitToImage } from './fit-image.js';
 import { createRng, type Rng } from './rng.js';
 import { alphaMap, throughViews } from './transparency.js';
@@ -147,6 +148,16 @@ export async function* maximize(
 ): AsyncGenerator<Frame> {
   if (objectives.length === 0) throw new ConvscopeError('nothing to optimize: no objectives');
   objectives.forEach((o) => checkObjective(model, o));
+  // Terms on the image (total variation, Lp) join the penalties; the network sees the rest.
+  const { network, inputPenalty } = separateInputTerms(
+    objectives,
+    Math.max(1, settings.diversity?.images ?? 1),
+  );
+  objectives = network;
+  const penaltyOf = (image: tf.Tensor4D): tf.Tensor1D =>
+    inputPenalty
+      ? tf.add(penalty(image, settings.penalties), inputPenalty(image))
+      : penalty(image, settings.penalties);
   // --diversity N: N images per objective (diversity-objectives.ts).
   if (settings.diversity) objectives = facetObjectives(objectives, settings.diversity);
   const start = Date.now();
@@ -189,7 +200,8 @@ export async function* maximize(
     fusableTransforms(transformSpecs) &&
     objectives.every((o) => o.linear) &&
     penalties.totalVariation <= 0 &&
-    penalties.lpNorm <= 0
+    penalties.lpNorm <= 0 &&
+    !inputPenalty
       ? options.engine
       : null;
   const measure = async (images: tf.Tensor4D): Promise<number[]> => {
@@ -305,7 +317,7 @@ export async function* maximize(
           parameterization.variables,
           () => parameterization.image(),
           (image, r) => model.toModelInput(view(image, r)),
-          (image) => penalty(image, settings.penalties),
+          penaltyOf,
           stepRng,
           stepRule,
         );
@@ -320,7 +332,7 @@ export async function* maximize(
             model.activations(view(image, rng), layers, { relu }),
           );
           scoresTensor = tf.keep(tf.clone(scores));
-          return tf.sum(tf.sub(scores, penalty(image, settings.penalties)));
+          return tf.sum(tf.sub(scores, penaltyOf(image)));
         }, parameterization.variables);
         result.value.dispose();
         grads = result.grads;

@@ -8,7 +8,8 @@
  */
 import { checkInputSize } from '../models/input-size-bounds.js';
 import type { VisModel } from '../models/vis-model.js';
-import type { ObjectiveSpec } from '../objectives/objective-spec.js';
+import { LOGITS } from '../models/forward.js';
+import { networkLayers, type ObjectiveSpec } from '../objectives/objective-spec.js';
 import { getPreset, type Preset } from './presets.js';
 import { applyOverrides } from './setting-options.js';
 import type { OptimizationSettings } from './settings.js';
@@ -32,8 +33,8 @@ export interface RunLoad {
 
 /** The layers the objectives read (none: the whole model, e.g. for class logits). */
 export function targetLayers(objectives: readonly ObjectiveSpec[]): string[] {
-  if (objectives.some((o) => o.kind === 'class')) return [];
-  return [...new Set(objectives.flatMap((o) => (o.kind === 'class' ? [] : [o.layer])))];
+  const layers = new Set(objectives.flatMap(networkLayers));
+  return layers.has(LOGITS) ? [] : [...layers];
 }
 
 /**
@@ -53,7 +54,7 @@ export async function resolveRun(
   const objectives = load.objectives ?? [];
   // Fixed-size models keep their size (withInputSize says why a different one is refused).
   if (!resize || model.acceptsAnySize) {
-    for (const o of objectives) if (o.kind !== 'class') model.layer(o.layer);
+    for (const layer of objectives.flatMap(networkLayers)) if (layer !== LOGITS) model.layer(layer);
     checkInputSize(model, resize ? wanted : model.input.height, {
       targets: targetLayers(objectives),
       batch: load.batch ?? Math.max(1, objectives.length),

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConvscopeError } from '../../core/errors.js';
+import { readObjectiveSpec } from '../../core/objectives/objective-spec.js';
 import type { MaximizeShard, MaximizeWorkerData } from '../maximize-pool.js';
 import type { PatchesWorkerData, ShardTask } from '../patches-shard.js';
 
@@ -46,7 +47,6 @@ export type JobName = 'maximize' | 'scan' | 'assemble';
 const BACKENDS = ['wasm', 'cpu'];
 const ENGINES = ['tfjs', 'onnx'];
 const FITS = ['cover', 'fill', 'contain'];
-const OBJECTIVES = ['channel', 'neuron', 'class'];
 
 function bad(field: string, why: string): never {
   throw new ConvscopeError(`refused job: ${field} ${why}`, 'submit runs with convscope itself');
@@ -125,10 +125,15 @@ function checkMaximizeTask(value: unknown): void {
     bad('task.specs', 'must list 1 to 4096 objectives');
   }
   for (const [i, raw] of task.specs.entries()) {
-    const spec = object(raw, `task.specs[${i}]`);
-    oneOf(spec.kind, `task.specs[${i}].kind`, OBJECTIVES);
-    int(spec.index, `task.specs[${i}].index`, 0, 1 << 20);
-    if (spec.kind !== 'class') text(spec.layer, `task.specs[${i}].layer`, 256);
+    // Every objective kind, recursively (objective-spec.ts), with the bad field's path.
+    try {
+      readObjectiveSpec(raw, `task.specs[${i}]`);
+    } catch (error) {
+      throw new ConvscopeError(
+        `refused job: ${(error as Error).message}`,
+        'submit runs with convscope itself',
+      );
+    }
   }
   plainData(object(task.settings, 'task.settings'), 'task.settings');
   int(object(task.settings, 'task.settings').steps, 'task.settings.steps', 1, 1_000_000);
@@ -202,9 +207,14 @@ function span(first: number, last: number): string {
 /** A maximization shard by its items: `block2_conv2 filters 0-3`, `classes 4-7`. */
 export function maximizeShardName(task: MaximizeShard): string {
   const groups = new Map<string, number[]>();
-  for (const spec of task.specs) {
-    const key = spec.kind === 'class' ? 'classes' : `${spec.layer} filters`;
-    groups.set(key, [...(groups.get(key) ?? []), spec.index]);
+  for (const [i, spec] of task.specs.entries()) {
+    const [key, index] =
+      spec.kind === 'class'
+        ? ['classes', spec.index]
+        : spec.kind === 'channel' || spec.kind === 'neuron'
+          ? [`${spec.layer} filters`, spec.index]
+          : ['objectives', i];
+    groups.set(key, [...(groups.get(key) ?? []), index]);
   }
   return [...groups]
     .map(([key, indices]) => `${key} ${span(Math.min(...indices), Math.max(...indices))}`)
