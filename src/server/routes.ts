@@ -1,13 +1,15 @@
 /**
  * The router of the workbench server: maps a request to the JSON API (`/api/models`,
  * `/api/samples`, `/api/patches`, `POST /api/decode`), to a static root (`/models/...`,
- * `/samples/...`, `/patches/<id>/...`, and the web app for everything else), or to an error.
+ * `/samples/...`, `/patches/<id>/...`, `/atlas/...` with `serve --atlas`, and the web app for
+ * everything else), or to an error.
  * Only GET and HEAD are accepted outside `/api/decode` (405 with `Allow` otherwise). Every
  * failure inside a handler becomes a response (HttpError: its status; anything else: 500 with
  * a JSON body, logged) and the server keeps running.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConvscopeError } from '../core/errors.js';
+import { sendWorkbenchScript, type AtlasSite } from './atlas-site.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { PatchSource } from './patch-sources.js';
 import { HttpError, sendError, sendJson } from './responses.js';
@@ -22,6 +24,8 @@ export interface RouteContext {
   models: ModelCatalog;
   samples: () => Promise<SampleEntry[]>;
   patches: readonly PatchSource[];
+  /** An atlas site served under `/atlas/` (`serve --atlas`). */
+  atlas?: AtlasSite;
   /** Limits of `POST /api/decode`, and its count of decodes in progress. */
   decode: DecodeLimits;
   decodeSlots: DecodeSlots;
@@ -95,6 +99,21 @@ async function patches(
   return serveFrom(req, res, source.root, file);
 }
 
+/** `/atlas` (redirected to `/atlas/`, so the page's relative links resolve), then the site. */
+async function atlas(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rest: string[],
+  site: AtlasSite,
+): Promise<void> {
+  const rawPath = (req.url ?? '/').split(/[?#]/)[0];
+  if (rest.length === 0 && !rawPath.endsWith('/')) {
+    throw new HttpError(301, 'the atlas is at /atlas/', undefined, { Location: '/atlas/' });
+  }
+  if (sendWorkbenchScript(res, req, site, rest)) return;
+  return serveFrom(req, res, site.root, rest.length ? rest : ['index.html']);
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, context: RouteContext) {
   const segments = pathSegments(req.url ?? '/');
   const [top, ...rest] = segments;
@@ -119,6 +138,7 @@ async function route(req: IncomingMessage, res: ServerResponse, context: RouteCo
   if (top === 'models') return models(req, res, rest, context);
   if (top === 'samples') return serveFrom(req, res, { dir: context.samplesDir }, rest);
   if (top === 'patches') return patches(req, res, rest, context);
+  if (top === 'atlas' && context.atlas) return atlas(req, res, rest, context.atlas);
   return serveFrom(req, res, { dir: context.appDir }, segments.length ? segments : ['index.html']);
 }
 

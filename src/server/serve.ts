@@ -16,6 +16,7 @@ import { createModelCatalog } from './model-catalog.js';
 import { loadPatchSources } from './patch-sources.js';
 import { SECURITY_HEADERS } from './responses.js';
 import { createHandler } from './routes.js';
+import { loadAtlasSite } from './atlas-site.js';
 import { sampleLister } from './samples.js';
 import {
   DecodeSlots,
@@ -34,6 +35,8 @@ export interface ServeOptions {
   model?: string;
   /** Output folders of `convscope patches` (each with manifest.json and PNGs). */
   patches?: string[];
+  /** A site written by `convscope atlas`, served under `/atlas/`. */
+  atlas?: string;
   /** Largest body `POST /api/decode` accepts (default 32 MiB). */
   maxUploadBytes?: number;
   /** Largest image (width x height) `POST /api/decode` decodes (default 64 MP). */
@@ -138,6 +141,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const env = options.env ?? process.env;
   const models = await createModelCatalog({ embeddedDir: EMBEDDED_DIR, model: options.model, env });
   const patches = await loadPatchSources(options.patches ?? []);
+  const atlas = options.atlas === undefined ? undefined : await loadAtlasSite(options.atlas);
   const samplesDir = path.join(PACKAGE_ROOT, 'samples');
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const handler = createHandler({
@@ -146,6 +150,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     models,
     samples: sampleLister(samplesDir, path.join(EMBEDDED_DIR, 'labels.json')),
     patches,
+    atlas,
     decode: { maxBytes: maxUploadBytes, maxPixels, maxConcurrent },
     decodeSlots: new DecodeSlots(maxConcurrent),
     log,

@@ -1,6 +1,6 @@
 /**
- * `convscope serve [--port 8080] [--host 127.0.0.1] [--model M] [--patches DIR...]`: the live
- * workbench. Starts the HTTP server of src/server (the built web app plus models, samples and
+ * `convscope serve [--port 8080] [--host 127.0.0.1] [--model M] [--patches DIR...] [--atlas SITE]`:
+ * the live workbench (and an atlas at /atlas/). Starts the HTTP server of src/server (the built web app plus models, samples and
  * patch runs), prints its URL on stdout (`--json`: `{ "url", "port" }` on one line), warns on
  * stderr when it listens beyond this machine, and runs until SIGINT or SIGTERM, then closes
  * cleanly (exit code 0). The hidden `--app-dir` (or CONVSCOPE_APP_DIR) serves another build of
@@ -17,6 +17,7 @@ interface ServeCommandOptions {
   host: string;
   model?: string;
   patches?: string[];
+  atlas?: string;
   maxUpload: string;
   maxPixels: string;
   appDir?: string;
@@ -83,6 +84,7 @@ async function serve(options: ServeCommandOptions): Promise<void> {
     port,
     model: options.model,
     patches: options.patches,
+    atlas: options.atlas,
     maxUploadBytes,
     maxDecodePixels,
     appDir: options.appDir ?? (process.env.CONVSCOPE_APP_DIR || undefined),
@@ -93,6 +95,8 @@ async function serve(options: ServeCommandOptions): Promise<void> {
   if (options.json)
     process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
   else process.stdout.write(`convscope workbench: ${server.url}\n`);
+  if (options.atlas && !options.quiet && !options.json)
+    process.stderr.write(`atlas: ${server.url}atlas/\n`);
   if (!options.quiet && !options.json) process.stderr.write('press Ctrl+C to stop\n');
   const signal = await stopped;
   if (!options.quiet) process.stderr.write(`${signal}: stopping the server\n`);
@@ -115,6 +119,10 @@ export function addServeCommand(program: Command): void {
       'default model: a model.json folder or file, an http(s) URL, or a cached zoo name',
     )
     .option('--patches <dir...>', 'output folders of `convscope patches` to browse')
+    .option(
+      '--atlas <site>',
+      'a site built by `convscope atlas`, served at /atlas/ with links to the live view',
+    )
     .option(
       '--max-upload <MB>',
       'largest image the server decodes for the browser',

@@ -25,7 +25,7 @@ const INDEX_HTML = `<!doctype html>
     <nav id="layers" class="layer-nav"></nav>
     <main id="content"></main>
     <script src="atlas-data.js"></script>
-    <!-- Only \`convscope serve --atlas\` provides workbench.js (the links to the live view). -->
+    <!-- workbench.js is empty here; \`convscope serve --atlas\` serves one that links to the live view. -->
     <script src="workbench.js"></script>
     <script src="atlas.js"></script>
   </body>
@@ -82,9 +82,18 @@ figcaption { font-size: 11px; color: var(--muted); max-width: 146px; overflow: h
 .error { background: #fdecea; border: 1px solid #f5c2c0; padding: 12px; border-radius: 8px; }
 `;
 
+/** The script `serve --atlas` replaces with the workbench's address (here: no workbench). */
+export const WORKBENCH_SCRIPT = 'workbench.js';
+const WORKBENCH_STUB = '// No workbench: the site was opened from disk or a static host.\n';
+
+/** What `serve --atlas` sends as workbench.js: the live view's address and model. */
+export const workbenchScript = (url: string, model?: string): string =>
+  `window.CONVSCOPE_WORKBENCH = ${JSON.stringify({ url, ...(model ? { model } : {}) })};\n`;
+
 /** Writes index.html, atlas.css and atlas.js into the site (each atomically). */
 export async function writeSiteAssets(siteDir: string): Promise<void> {
   await writeBytesAtomic(path.join(siteDir, 'index.html'), INDEX_HTML);
   await writeBytesAtomic(path.join(siteDir, 'atlas.css'), STYLE);
   await writeBytesAtomic(path.join(siteDir, 'atlas.js'), SITE_SCRIPT);
+  await writeBytesAtomic(path.join(siteDir, WORKBENCH_SCRIPT), WORKBENCH_STUB);
 }
