@@ -1,15 +1,25 @@
 /**
- * What `attribute`'s --layer, --filters, --class, --cam-layer, --position and the SmoothGrad
- * options mean together. A unit is `--layer L --filters SPEC` (every method explains it; the
- * old `--filter K` is an alias); otherwise the target is `--class SPEC` (or the predicted
- * class), and `--layer L` alone names the layer Grad-CAM explains at (the same as
- * `--cam-layer L`, its older name): every Grad-CAM tool takes the layer and the target as two
- * choices. An option that would be ignored is refused instead, with what to write: `--layer`
- * without `--filters` for the methods that have no such layer, `--position` with a class
- * target (a class has no activation map), `--cam-layer` without Grad-CAM, and `--samples`,
- * `--noise` or `--seed` without SmoothGrad (the only method that draws noise).
+ * What `attribute`'s flags mean together. The method options (--samples, --noise, --base,
+ * --steps, --baseline, --cam-layer, ...) are generated from the method records' options
+ * (core/methods/attribution/registry.ts), so a new method's options get flags, help, range
+ * checks and the refusal below with no code here. A unit is `--layer L --filters SPEC` (every
+ * method explains it; the old `--filter K` is an alias); otherwise the target is `--class SPEC`
+ * (or the predicted class), and `--layer L` alone names the layer the CAM methods explain at
+ * (the same as `--cam-layer L`, its older name): every Grad-CAM tool takes the layer and the
+ * target as two choices. An option that would be ignored is refused instead, with what to
+ * write: `--layer` without `--filters` for the methods that have no such layer, `--position`
+ * with a class target (a class has no activation map), and any method option (--cam-layer,
+ * --samples, --noise, --seed, ...) that none of the chosen methods reads.
  */
+import type { Command } from 'commander';
 import { ConvscopeError } from '../core/errors.js';
+import {
+  checkOption,
+  type AttributionRecord,
+  type MethodOption,
+} from '../core/methods/attribution/method-record.js';
+import { ATTRIBUTION_RECORDS, attributionRecord } from '../core/methods/attribution/registry.js';
+import { kebab } from '../core/optimize/setting-options.js';
 
 export interface AttributeFlags {
   layer?: string;
@@ -17,17 +27,40 @@ export interface AttributeFlags {
   class?: string;
   camLayer?: string;
   position?: string;
+  [option: string]: unknown;
 }
 
 export interface AttributeChoice {
   /** The units to explain (`--layer --filters`, a SPEC), else undefined: classes are. */
   unit?: { layer: string; filters: string };
-  /** Grad-CAM's layer (`--cam-layer`, or `--layer` without `--filters`). */
+  /** The CAM methods' layer (`--cam-layer`, or `--layer` without `--filters`). */
   camLayer?: string;
 }
 
-/** Options that only SmoothGrad reads. */
-const SMOOTHGRAD_ONLY = ['samples', 'noise', 'seed'] as const;
+/** Every method option once (by key), in record order: the flags `attribute` generates. */
+export const METHOD_OPTIONS: readonly MethodOption[] = [
+  ...new Map(ATTRIBUTION_RECORDS.flatMap((r) => r.options).map((o) => [o.key, o])).values(),
+];
+
+/** Adds a flag per method option (`--cam-layer <name>`, `--samples <n>` ...), defaults in the help. */
+export function addMethodOptions(command: Command): Command {
+  for (const option of METHOD_OPTIONS) {
+    if (option.shared) continue;
+    const flags = `--${kebab(option.key)} ${option.placeholder ?? '<value>'}`;
+    const fallback = option.default === undefined ? undefined : String(option.default);
+    command.option(flags, option.description, fallback);
+  }
+  return command;
+}
+
+/** The options a method reads: its own and, for a wrapper, those of the method it wraps. */
+function optionsOf(record: AttributionRecord, flags: AttributeFlags): readonly MethodOption[] {
+  const base = record.baseOf?.(flags);
+  return base ? [...record.options, ...base.options] : record.options;
+}
+
+const reads = (method: string, key: string, flags: AttributeFlags) =>
+  optionsOf(attributionRecord(method), flags).some((o) => o.key === key);
 
 /** Refuses options that the chosen methods would ignore (`given`: what the user typed). */
 function checkMethodOptions(
@@ -35,20 +68,45 @@ function checkMethodOptions(
   methods: readonly string[],
   given: ReadonlySet<string>,
 ): void {
-  if (flags.camLayer !== undefined && !methods.includes('gradcam')) {
+  if (flags.camLayer !== undefined && !methods.some((m) => reads(m, 'camLayer', flags))) {
     throw new ConvscopeError(
       `--cam-layer is Grad-CAM's layer; ${methods.join(', ')} ${methods.length === 1 ? 'has' : 'have'} none`,
       'add gradcam to --method, or leave --cam-layer out',
     );
   }
-  const unused = SMOOTHGRAD_ONLY.filter((k) => given.has(k));
-  if (unused.length > 0 && !methods.includes('smoothgrad')) {
-    const names = unused.map((k) => `--${k}`).join(', ');
+  const unused = METHOD_OPTIONS.filter(
+    (o) => o.key !== 'camLayer' && given.has(o.key) && !methods.some((m) => reads(m, o.key, flags)),
+  );
+  // One line per group of options with the same readers: "--samples, --seed apply to smoothgrad only".
+  const groups = new Map<string, string[]>();
+  for (const option of unused) {
+    const readers = ATTRIBUTION_RECORDS.filter((r) => r.options.includes(option)).map(
+      (r) => r.name,
+    );
+    groups.set(readers.join(', '), [...(groups.get(readers.join(', ')) ?? []), option.key]);
+  }
+  for (const [readers, keys] of groups) {
+    const names = keys.map((k) => `--${kebab(k)}`).join(', ');
     throw new ConvscopeError(
-      `${names} ${unused.length === 1 ? 'applies' : 'apply'} to smoothgrad only, and --method is ${methods.join(',')}`,
-      `add smoothgrad to --method, or leave ${names} out`,
+      `${names} ${keys.length === 1 ? 'applies' : 'apply'} to ${readers} only, and --method is ${methods.join(',')}`,
+      `add ${readers.replace(/, ([^,]*)$/, ' or $1')} to --method, or leave ${names} out`,
     );
   }
+}
+
+/**
+ * The method options as values: each flag's text checked against its record's range or choices.
+ *
+ * @example methodOptionValues({ samples: '4', noise: '0.1' }) // { samples: 4, noise: 0.1, ... }
+ */
+export function methodOptionValues(flags: AttributeFlags): Record<string, number | string> {
+  const values: Record<string, number | string> = {};
+  for (const option of METHOD_OPTIONS) {
+    const text = flags[option.key];
+    if (text === undefined || option.layer) continue;
+    values[option.key] = checkOption(option, text, `--${kebab(option.key)}`);
+  }
+  return values;
 }
 
 /**
@@ -80,7 +138,7 @@ export function attributeFlags(
     );
   }
   if (flags.layer === undefined) return { camLayer: flags.camLayer };
-  const others = methods.filter((m) => m !== 'gradcam');
+  const others = methods.filter((m) => !reads(m, 'camLayer', flags));
   if (others.length > 0) {
     throw new ConvscopeError(
       `--layer without --filters is the layer Grad-CAM explains at; ${others.join(', ')} ${others.length === 1 ? 'has' : 'have'} no such layer`,

@@ -1,27 +1,19 @@
 /**
  * Attribution tiles for a figure: the picture of an attribution (attribution-image.ts) with a
  * colour bar under it that gives the value range its colors stand for: [-m, 0, m] in gray for
- * signed projections, [0, m] in viridis for gradient magnitudes, [0, max] in jet for Grad-CAM.
+ * signed projections, [0, m] in viridis for gradient magnitudes, [0, max] in jet for CAM maps;
+ * the caption (what the values are) comes from the method's record.
  */
 import type { RgbaImage } from '../core/image/rgba.js';
 import { attributionImage, attributionScale } from '../core/methods/attribution-image.js';
-import type { Attribution, AttributionMethod } from '../core/methods/attribution.js';
+import type { Attribution } from '../core/methods/attribution.js';
 import { rangeTicks, type Colorbar } from './colorbar.js';
 import type { GridTile } from './grid-png.js';
-
-/** What the values of each method are (the bar's caption). */
-const QUANTITY: Record<AttributionMethod, string> = {
-  deconvnet: 'projection (0 = gray)',
-  guided: 'gradient (0 = gray)',
-  saliency: '|gradient| (max over channels)',
-  smoothgrad: '|mean gradient under noise|',
-  gradcam: 'Grad-CAM, over the image in gray',
-};
 
 /** The colour bar of an attribution's picture. */
 export function attributionColorbar(attribution: Attribution): Colorbar {
   const { colormap, min, max } = attributionScale(attribution);
-  return { colormap, ticks: rangeTicks(min, max), caption: QUANTITY[attribution.method] };
+  return { colormap, ticks: rangeTicks(min, max), caption: attribution.quantity };
 }
 
 /**

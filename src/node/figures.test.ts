@@ -101,6 +101,8 @@ describe('attribution tiles', () => {
       shape: [2, 2, 1],
       min: 0,
       max: 2,
+      display: 'heat',
+      quantity: 'Grad-CAM, over the image in gray',
     };
     const tile = attributionTile(attribution, input, 'gradcam');
     const px = (p: number) => Array.from(tile.image.data.subarray(p * 4, p * 4 + 3));
@@ -123,13 +125,22 @@ describe('attribution tiles', () => {
       max: 2,
     };
     const input = solidRgba(2, 2, [0, 0, 0, 255]);
-    const guided = attributionTile({ ...base, method: 'guided' }, input, 'guided');
+    const guided = attributionTile(
+      { ...base, method: 'guided', display: 'signed', quantity: 'gradient (0 = gray)' },
+      input,
+      'guided',
+    );
     expect(guided.colorbar!.ticks).toEqual([
       { at: 0, label: '-3' },
       { at: 0.5, label: '0' },
       { at: 1, label: '3' },
     ]);
-    const saliency = attributionTile({ ...base, method: 'saliency' }, input, 'saliency');
+    const saliency = attributionTile(
+      { ...base, method: 'saliency', display: 'magnitude', quantity: '|gradient|' },
+      input,
+      'saliency',
+    );
+    expect(saliency.colorbar!.caption).toBe('|gradient|');
     expect(saliency.colorbar!.ticks).toEqual(rangeTicks(0, 3));
     expect(saliency.colorbar!.colormap).toBe(viridis);
   });

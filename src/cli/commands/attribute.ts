@@ -1,10 +1,11 @@
 /**
  * `convscope attribute --image IMG --method M[,M...] [--layer L --filters SPEC | --class SPEC]
- * [--out F.png]`: deconvnet, guided backprop, saliency, SmoothGrad or Grad-CAM for units or
- * classes (default: the predicted class), drawn beside the input image as the model saw it:
- * one row per target (a unit or a class), one column per method (input | method | method ...),
- * all in one PNG. Grad-CAM of a class at a chosen layer: `--method gradcam --layer L --class C`
- * (see attribute-flags.ts).
+ * [--out F.png]`: any method of the attribution registry (deconvnet, guided backprop, saliency,
+ * SmoothGrad, Grad-CAM, Integrated Gradients, ...) for units or classes (default: the predicted
+ * class), drawn beside the input image as the model saw it: one row per target (a unit or a
+ * class), one column per method (input | method | method ...), all in one PNG. The methods'
+ * options are flags generated from their records (attribute-flags.ts). Grad-CAM of a class at a
+ * chosen layer: `--method gradcam --layer L --class C`.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
@@ -18,7 +19,6 @@ import {
   ATTRIBUTION_METHODS,
   attribute,
   type Attribution,
-  type AttributionMethod,
 } from '../../core/methods/attribution.js';
 import { attributionTile } from '../../node/attribution-figure.js';
 import { writeGridPng } from '../../node/grid-png.js';
@@ -26,7 +26,13 @@ import { loadImage, type Fit } from '../../node/images.js';
 import { fileStem, targetStem, writeRawArray } from '../../node/raw-arrays.js';
 import type { NetworkEngine } from '../../core/engines/network-engine.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
-import { attributeFlags, type AttributeChoice } from '../attribute-flags.js';
+import {
+  METHOD_OPTIONS,
+  addMethodOptions,
+  attributeFlags,
+  methodOptionValues,
+  type AttributeChoice,
+} from '../attribute-flags.js';
 import { parseClassSpec } from '../class-spec.js';
 import { addAliasedOption, given } from '../option-aliases.js';
 import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
@@ -39,12 +45,12 @@ interface AttributeOptions extends GlobalOptions {
   position?: string;
   class?: string;
   camLayer?: string;
-  samples: string;
-  noise: string;
   scale?: string;
   fit: Fit;
   out: string;
   raw?: string;
+  /** The method options (generated flags), as typed. */
+  [option: string]: unknown;
 }
 
 function parsePosition(text: string | undefined): [number, number] | 'max' | undefined {
@@ -56,8 +62,8 @@ function parsePosition(text: string | undefined): [number, number] | 'max' | und
 }
 
 /**
- * Writes `<method>-<target>.npy` ([1, h, w, c]; Grad-CAM [1, h, w, 1]) and, for Grad-CAM,
- * `gradcam-<target>-cam-<camLayer>.npy` (the map before upsampling) under `dir`.
+ * Writes `<method>-<target>.npy` ([1, h, w, c]; CAM maps [1, h, w, 1]) and, for the CAM
+ * methods, `<method>-<target>-cam-<camLayer>.npy` (the map before upsampling) under `dir`.
  * @example const { raw } = await writeRawAttribution('raw', await attribute(model, image, 'guided', target));
  */
 async function writeRawAttribution(
@@ -140,22 +146,18 @@ export function addAttributeCommand(program: Command): void {
     description: 'filters (output channels) of --layer to explain, a row each: 5, 0-3, 3,9,12',
     aliases: [{ flags: '--filter <k>', note: 'the old name, kept for a release' }],
   });
+  command
+    .option(
+      '--position <where>',
+      'units only: seed the whole activation map (map), its strongest unit (max) or y,x (one-hot)',
+    )
+    .option(
+      '--class <spec>',
+      'classes to explain, a row each: names or indices, 3,7, 0-4 (default: the predicted class)',
+    );
+  addMethodOptions(command);
   withModelOptions(
     command
-      .option(
-        '--position <where>',
-        'units only: seed the whole activation map (map), its strongest unit (max) or y,x (one-hot)',
-      )
-      .option(
-        '--class <spec>',
-        'classes to explain, a row each: names or indices, 3,7, 0-4 (default: the predicted class)',
-      )
-      .option(
-        '--cam-layer <name>',
-        'Grad-CAM: the layer to weigh (default: the last conv feeding the target); --layer without --filters says the same',
-      )
-      .option('--samples <n>', 'SmoothGrad: noisy copies', '25')
-      .option('--noise <sd>', 'SmoothGrad: noise sd as a fraction of the input range', '0.15')
       .option('--scale <n>', 'upscale factor (default: images at least 224 px)')
       .option('--fit <mode>', 'cover | fill | contain', 'cover')
       .option(
@@ -176,13 +178,11 @@ export function addAttributeCommand(program: Command): void {
           );
         }
       }
-      const typed = new Set(['samples', 'noise', 'seed'].filter((k) => given(command, k)));
+      const typed = new Set(METHOD_OPTIONS.map((o) => o.key).filter((k) => given(command, k)));
       const picked = attributeFlags(options, methods, typed);
       choice(options.fit, FITS, '--fit');
       pngOut(options.out);
-      const samples = positiveInt(options.samples, '--samples');
-      const noise = Number(options.noise);
-      if (!(noise >= 0)) throw new ConvscopeError(`--noise must be >= 0, got '${options.noise}'`);
+      const methodOptions = methodOptionValues(options);
       const seed = options.seed === undefined ? 0 : Number(options.seed);
       if (!Number.isInteger(seed)) {
         throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
@@ -200,10 +200,9 @@ export function addAttributeCommand(program: Command): void {
       const results = [];
       for (const target of targets) {
         tiles.push({ image: input, label: 'input' });
-        for (const method of methods as AttributionMethod[]) {
+        for (const method of methods) {
           const result = await attribute(model, image, method, target, {
-            samples,
-            noise,
+            ...methodOptions,
             seed,
             camLayer: picked.camLayer && model.layer(picked.camLayer).name,
             engine,

@@ -6,23 +6,10 @@
  * this class gives the same computation behind the engine seam, with arrays at the boundary.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ReluRule } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
 import { reluFor } from '../methods/relu-rules.js';
-import { redirectedRelu } from '../optimize/redirected-relu.js';
 import { fromArrayBatch, toArrayBatch } from './engine-tensors.js';
-import type {
-  ArrayBatch,
-  EngineRule,
-  NetworkEngine,
-  VjpRequest,
-  VjpResult,
-} from './network-engine.js';
-
-/** The ReLU of a rule (`redirect`: one flag per image, for `redirected`). */
-export function reluOfRule(rule: EngineRule, redirect?: boolean[]): ReluRule {
-  return rule === 'redirected' ? redirectedRelu(redirect) : reluFor(rule);
-}
+import type { ArrayBatch, NetworkEngine, VjpRequest, VjpResult } from './network-engine.js';
 
 export class TfjsEngine implements NetworkEngine {
   readonly name = 'tfjs' as const;
@@ -48,7 +35,7 @@ export class TfjsEngine implements NetworkEngine {
   }
 
   async vjp(request: VjpRequest): Promise<VjpResult> {
-    const relu = reluOfRule(request.rule, request.redirect);
+    const relu = reluFor(request.rule, request.redirect);
     const seedNames = Object.keys(request.seeds);
     const wanted = [...new Set([...seedNames, ...(request.outputs ?? [])])];
     const x = fromArrayBatch(request.input) as tf.Tensor4D;

@@ -1,8 +1,9 @@
 /**
- * Pictures of attributions, the way their papers show them: signed projections (deconvnet,
- * guided backprop) centered at mid-gray, zero gray, scaled by the largest magnitude;
- * magnitude maps (saliency, SmoothGrad) as max over channels of |value| through viridis; and
- * Grad-CAM as a jet heat overlay with alpha on a gray copy of the image (heat-overlay.ts).
+ * Pictures of attributions, the way their papers show them, by the method record's display
+ * kind: signed projections (deconvnet, guided backprop, guided Grad-CAM) centered at mid-gray,
+ * zero gray, scaled by the largest magnitude; magnitude maps (saliency, SmoothGrad, Integrated
+ * Gradients) as max over channels of |value| through viridis; and heat maps (the CAM methods)
+ * as a jet overlay with alpha on a gray copy of the image (heat-overlay.ts).
  */
 import { applyColormap, gray, jet, viridis, type Colormap } from '../image/colormap.js';
 import { heatOverlay } from '../image/heat-overlay.js';
@@ -25,21 +26,19 @@ export function magnitude(values: ArrayLike<number>, channels: number): Float64A
 
 /**
  * The picture of an attribution. `input` (the image as the model saw it) is needed for
- * Grad-CAM's overlay.
+ * the heat maps' overlay.
  *
  * @example const picture = attributionImage(await attribute(model, image, 'guided', target), input);
  */
 export function attributionImage(attribution: Attribution, input?: RgbaImage): RgbaImage {
   const [height, width, channels] = attribution.shape;
   const { values } = attribution;
-  switch (attribution.method) {
-    case 'deconvnet':
-    case 'guided':
+  switch (attribution.display) {
+    case 'signed':
       return rgbaFromFloats(normalizeSigned(values), width, height, channels);
-    case 'saliency':
-    case 'smoothgrad':
+    case 'magnitude':
       return applyColormap(magnitude(values, channels), width, height);
-    case 'gradcam': {
+    case 'heat': {
       const heat = attribution.max > 0 ? values.map((v) => v / attribution.max) : values;
       if (!input) return applyColormap(heat, width, height, jet);
       return heatOverlay(input, heat);
@@ -62,14 +61,12 @@ export interface DisplayScale {
  */
 export function attributionScale(attribution: Attribution): DisplayScale {
   const m = Math.max(Math.abs(attribution.min), Math.abs(attribution.max));
-  switch (attribution.method) {
-    case 'deconvnet':
-    case 'guided':
+  switch (attribution.display) {
+    case 'signed':
       return { colormap: gray, min: -m, max: m };
-    case 'saliency':
-    case 'smoothgrad':
+    case 'magnitude':
       return { colormap: viridis, min: 0, max: m };
-    case 'gradcam':
+    case 'heat':
       return { colormap: jet, min: 0, max: Math.max(0, attribution.max) };
   }
 }

@@ -5,14 +5,30 @@
  * ReLU(sum_k w_k A_k), upsampled bilinearly to the input size. The gradient with respect to
  * an intermediate layer comes from a zero "probe" added to its output (ForwardOptions.tap);
  * on an engine other than TF.js, from its vector-Jacobian product at that layer (`at`), which
- * also returns the layer's maps.
+ * also returns the layer's maps. The other CAM methods (Grad-CAM++, Score-CAM, guided
+ * Grad-CAM) share the layer option, its default and checks, and the weighted sum here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromArrayBatch, modelInputOf, usesEngine } from '../engines/engine-tensors.js';
-import type { NetworkEngine } from '../engines/network-engine.js';
-import { ConvscopeError } from '../errors.js';
-import type { VisModel } from '../models/vis-model.js';
-import { feeds, targetObjective, targetSeeds, type ResolvedTarget } from './attribution-target.js';
+import { fromArrayBatch, modelInputOf, usesEngine } from '../../engines/engine-tensors.js';
+import type { NetworkEngine } from '../../engines/network-engine.js';
+import { ConvscopeError } from '../../errors.js';
+import type { VisModel } from '../../models/vis-model.js';
+import { feeds, targetObjective, targetSeeds, type ResolvedTarget } from '../attribution-target.js';
+import type {
+  AttributionRecord,
+  MethodInput,
+  MethodOption,
+  MethodOutput,
+} from './method-record.js';
+
+/** The layer option every CAM method takes (`--cam-layer`). */
+export const CAM_LAYER: MethodOption = {
+  key: 'camLayer',
+  description:
+    'Grad-CAM: the layer to weigh (default: the last conv feeding the target); --layer without --filters says the same',
+  layer: true,
+  placeholder: '<name>',
+};
 
 /** The default Grad-CAM layer: the last Conv2D feeding the target (before it, when possible). */
 export function defaultCamLayer(model: VisModel, target: ResolvedTarget): string {
@@ -28,8 +44,23 @@ export function defaultCamLayer(model: VisModel, target: ResolvedTarget): string
   throw new ConvscopeError(`no conv layer feeds '${target.layer}'`, 'pass a --cam-layer');
 }
 
+/** The CAM layer of a run (its option or the default), checked against the target. */
+export function camLayerOf(input: MethodInput): string {
+  const { model, target } = input;
+  const camLayer = (input.options.camLayer as string | undefined) ?? defaultCamLayer(model, target);
+  const node = model.layer(camLayer);
+  const targetLayer = target.kind === 'unit' ? target.layer : null;
+  if (!node.spatial || (targetLayer && !feeds(model, camLayer, targetLayer))) {
+    throw new ConvscopeError(
+      `Grad-CAM layer '${camLayer}' must be a spatial layer that feeds the target`,
+      'choose a conv layer at or before the target layer',
+    );
+  }
+  return node.name;
+}
+
 /** The maps A of `camLayer` and d target / d A, on `engine` when it is not TF.js. */
-async function mapsAndGradient(
+export async function mapsAndGradient(
   model: VisModel,
   images: tf.Tensor4D,
   target: ResolvedTarget,
@@ -64,41 +95,37 @@ async function mapsAndGradient(
 }
 
 /**
- * Grad-CAM of a target for one image [1, h, w, c]: the upsampled map and the raw one, with
- * the network on `engine` when it is not TF.js.
+ * ReLU(sum_k w_k A_k) for maps [n, h', w', k] and weights [n, 1, 1, k], and that map upsampled
+ * bilinearly to [h, w]. Disposes neither input.
  */
-export async function gradCam(
-  model: VisModel,
-  images: tf.Tensor4D,
-  target: ResolvedTarget,
-  camLayer = defaultCamLayer(model, target),
-  engine?: NetworkEngine,
-): Promise<{
-  values: Float32Array;
-  shape: [number, number, number];
-  camLayer: string;
-  cam: { values: Float32Array; height: number; width: number };
-}> {
-  const node = model.layer(camLayer);
-  const targetLayer = target.kind === 'unit' ? target.layer : null;
-  if (!node.spatial || (targetLayer && !feeds(model, camLayer, targetLayer))) {
-    throw new ConvscopeError(
-      `Grad-CAM layer '${camLayer}' must be a spatial layer that feeds the target`,
-      'choose a conv layer at or before the target layer',
-    );
-  }
-  const [, h, w] = images.shape;
-  const [maps, gradient] = await mapsAndGradient(model, images, target, camLayer, engine);
-  const [small, large] = tf.tidy(() => {
-    const weights = tf.mean(gradient, [1, 2], true);
+export function weightedCam(
+  maps: tf.Tensor4D,
+  weights: tf.Tensor4D,
+  camLayer: string,
+  [h, w]: [number, number],
+): MethodOutput {
+  const [cam, values] = tf.tidy(() => {
     const cam = tf.relu(tf.sum(tf.mul(maps, weights), 3, true)) as tf.Tensor4D;
     return [cam, tf.image.resizeBilinear(cam, [h, w], false, true)];
   });
-  tf.dispose([maps, gradient]);
-  const [height, width] = small.shape.slice(1, 3);
-  const cam = { values: (await small.data()) as Float32Array, height, width };
-  const values = (await large.data()) as Float32Array;
-  small.dispose();
-  large.dispose();
-  return { values, shape: [h, w, 1], camLayer, cam };
+  return { values, cam, camLayer };
 }
+
+export const gradCam: AttributionRecord = {
+  name: 'gradcam',
+  title: 'Grad-CAM',
+  paper: 'Selvaraju et al. 2017, Grad-CAM: Visual Explanations from Deep Networks',
+  display: 'heat',
+  quantity: 'Grad-CAM, over the image in gray',
+  options: [CAM_LAYER],
+  interactive: true,
+  run: async (input) => {
+    const { model, images, target, engine } = input;
+    const camLayer = camLayerOf(input);
+    const [maps, gradient] = await mapsAndGradient(model, images, target, camLayer, engine);
+    const weights = tf.mean(gradient, [1, 2], true) as tf.Tensor4D;
+    const out = weightedCam(maps, weights, camLayer, [images.shape[1], images.shape[2]]);
+    tf.dispose([maps, gradient, weights]);
+    return out;
+  },
+};
