@@ -4,11 +4,9 @@
  * unit activation is measured again without the diversity term, which the optimized
  * objective includes (captions, dead units and the manifest report the unit itself).
  */
-import * as tf from '@tensorflow/tfjs';
 import type { VisModel } from '../core/models/vis-model.js';
-import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
 import type { ImageBatch } from '../core/optimize/maximize.js';
-import { itemScores } from '../core/objectives/item-scores.js';
+import { unitScores as scoreUnits } from '../core/optimize/unit-scores.js';
 import type { VisualizeItem } from './visualize-item.js';
 
 /** A visualized item, with its facet number under `--diversity`. */
@@ -22,19 +20,15 @@ export function facetItems(items: VisualizeItem[], images: number): FacetItem[] 
   );
 }
 
-/** Each image's own objective without the diversity term (one forward pass). */
-export async function unitScores(
+/** Each image's own objective without the diversity term (core unit-scores.ts). */
+export function unitScores(
   model: VisModel,
   items: VisualizeItem[],
   best: ImageBatch,
 ): Promise<number[]> {
-  const objectives = items.map((item) => objectiveFromSpec(item.spec));
-  const layers = [...new Set(objectives.flatMap((o) => o.layers))];
-  const scores = tf.tidy(() => {
-    const images = tf.tensor4d(best.data, best.shape);
-    return itemScores(objectives, model.activations(images, layers));
-  });
-  const values = Array.from(await scores.data());
-  scores.dispose();
-  return values;
+  return scoreUnits(
+    model,
+    items.map((item) => item.spec),
+    best,
+  );
 }

@@ -98,6 +98,11 @@ export interface MaximizeDone {
   settings: unknown;
   effectiveLearningRate: number;
   size: number;
+  /**
+   * With diversity, each best image's own objective without the diversity term (the unit's
+   * activation, as the CLI's captions and manifest report it); bestScores include the term.
+   */
+  unitScores?: number[];
   /** What a person sees in each best image (core image-stats.ts), as the CLI's manifest has it. */
   stats: ImageStats[];
   /** Each best image's objective through the run's transforms (8 seeded views), when measured. */

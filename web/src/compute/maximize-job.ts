@@ -7,6 +7,7 @@
 import { batchStats } from '../../../src/core/evaluation/image-stats.js';
 import { objectiveFromSpec } from '../../../src/core/objectives/objective-spec.js';
 import { effectiveStepRule, maximize } from '../../../src/core/optimize/maximize.js';
+import { unitScores } from '../../../src/core/optimize/unit-scores.js';
 import { resolveRun } from '../../../src/core/optimize/resolve-run.js';
 import type { VisModel } from '../../../src/core/models/vis-model.js';
 import type { MaximizeDone, MaximizeFrame, MaximizeRequest } from '../bridge/protocol.js';
@@ -80,7 +81,10 @@ export class MaximizeJob {
         });
         const result = frame.result;
         if (result) {
+          const facets = settings.diversity?.images ?? 1;
+          const specs = request.objectives.flatMap((spec) => Array(facets).fill(spec));
           return {
+            ...(facets > 1 ? { unitScores: await unitScores(model, specs, result.best) } : {}),
             steps: result.steps,
             aborted: result.aborted,
             seconds: result.seconds,

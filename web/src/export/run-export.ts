@@ -77,7 +77,10 @@ export function runManifest(run: RunRecord): Record<string, unknown> {
       activation: {
         initial: run.frames[0]?.scores[i],
         final: done?.final[i] ?? last?.scores[i],
-        best: done?.bestScores[i] ?? Math.max(...run.frames.map((f) => f.scores[i])),
+        best:
+          done?.unitScores?.[i] ??
+          done?.bestScores[i] ??
+          Math.max(...run.frames.map((f) => f.scores[i])),
       },
       ...(done ? { stats: itemStats(done, i) } : {}),
       history: run.frames.map((f) => ({

@@ -258,14 +258,14 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
       (detail as HistoryDetail | null)?.refresh();
       // A filter whose activation stayed 0 is dead: its flat tile shows nothing of it (the CLI's
       // grid says the same).
-      // With diversity the objective includes the (negative) similarity term: no dead test.
-      const dead = (i: number) =>
-        task === 'filters' && facetCount(ctx) === 1 && !(done.bestScores[i] > 0);
+      // With diversity the tiles show each unit's own activation (no similarity term).
+      const unit = done.unitScores ?? done.bestScores;
+      const dead = (i: number) => task === 'filters' && !(unit[i] > 0);
       done.best.forEach((image, i) => {
         drawRgba(canvases[i], image);
-        values[i].textContent = dead(i) ? 'dead (a=0)' : formatValue(done.bestScores[i]);
+        values[i].textContent = dead(i) ? 'dead (a=0)' : formatValue(unit[i]);
         // The unrounded value, for the cross-backend browser tests.
-        values[i].dataset.value = String(done.bestScores[i]);
+        values[i].dataset.value = String(unit[i]);
       });
       tiles.dataset.done = 'true';
       const deadCount = done.bestScores.filter((_, i) => dead(i)).length;
