@@ -2,7 +2,8 @@
  * The image methods on the ONNX engine against their TF.js paths (WASM backend), on the
  * embedded model and a sample image: feature maps, deconvnet / guided / saliency for a unit
  * (whole map and a position) and a class, Grad-CAM for a class at a chosen layer, SmoothGrad
- * with a fixed seed, and class probabilities. Also the chain rule through a preprocessing that
+ * with a fixed seed, Integrated Gradients, Grad-CAM++, Score-CAM and guided Grad-CAM, and class
+ * probabilities. Also the chain rule through a preprocessing that
  * is not the identity (input range [-1, 1]).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -120,6 +121,23 @@ describe('methods on the ONNX engine give the TF.js values', () => {
         engine: onnx,
       });
       expect(calls.vjp()).toBe(2); // 8 + 2 noisy copies
+      expect(peak(expected.values)).toBeGreaterThan(0);
+      expect(relativeError(actual.values, expected.values)).toBeLessThan(TOLERANCE);
+    }
+  });
+
+  it.each([
+    ['integrated-gradients', { steps: 20 }],
+    ['gradcam-plus-plus', {}],
+    ['scorecam', { camLayer: 'block2_conv2' }],
+    ['guided-gradcam', {}],
+  ] as const)('%s of a class and of a unit', async (method, options) => {
+    for (const target of [targets[3][1], targets[1][1]]) {
+      const expected = await attribute(model, image, method, target, options);
+      vi.clearAllMocks();
+      const actual = await attribute(model, image, method, target, { ...options, engine: onnx });
+      expect(calls.vjp() + calls.activations()).toBeGreaterThan(0);
+      expect(actual.camLayer).toBe(expected.camLayer);
       expect(peak(expected.values)).toBeGreaterThan(0);
       expect(relativeError(actual.values, expected.values)).toBeLessThan(TOLERANCE);
     }
