@@ -277,11 +277,21 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
     await page.goto(
       `${server.url}?backend=wasm&view=inside&layer=block2_conv2&unit=1&image=/samples/inputs/ankle-boot.png`,
     );
-    await page.waitForSelector('.attributions [data-method="gradcam"]');
+    await page.waitForSelector('.attributions [data-method="guided-gradcam"]');
     const methods = await page
       .locator('.attributions [data-method]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
-    expect(methods).toEqual(['deconvnet', 'guided', 'saliency', 'gradcam']);
+    // Every method of core's registry cheap enough for a click (all but SmoothGrad), in its order.
+    expect(methods).toEqual([
+      'deconvnet',
+      'guided',
+      'saliency',
+      'gradcam',
+      'integrated-gradients',
+      'gradcam-plus-plus',
+      'scorecam',
+      'guided-gradcam',
+    ]);
     expect(await page.locator('.weights .tile').count()).toBe(32);
     await page.waitForSelector('.patches img');
     expect(await page.locator('.patches .tile').count()).toBe(4);

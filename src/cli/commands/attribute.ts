@@ -139,7 +139,7 @@ export function addAttributeCommand(program: Command): void {
     )
     .option(
       '--layer <name>',
-      'with --filters: the units to explain; without (gradcam only): the layer Grad-CAM explains the class at',
+      'with --filters: the units to explain; without (CAM methods only): the layer they explain the class at',
     );
   addAliasedOption(command, {
     flags: '--filters <spec>',

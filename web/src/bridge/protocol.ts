@@ -8,6 +8,7 @@
 import type { ImageStats } from '../../../src/core/evaluation/image-stats.js';
 import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
 import type { AttributionMethod } from '../../../src/core/methods/attribution.js';
+import type { MethodOption } from '../../../src/core/methods/attribution/method-record.js';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -132,15 +133,34 @@ export interface WeightsResult {
   tiles: { filter: number; inputChannel?: number; image: Rgba }[];
 }
 
+/** An attribution method's record without its code (core attribution/registry.ts). */
+export interface AttributionMethodInfo {
+  name: AttributionMethod;
+  title: string;
+  paper: string;
+  /** Cheap enough to recompute on every click. */
+  interactive: boolean;
+  options: MethodOption[];
+}
+
 export interface AttributeRequest {
   image: Rgba;
   methods: AttributionMethod[];
   target: { kind: 'unit'; layer: string; filter: number } | { kind: 'class'; index: number };
+  /** The methods' options by key (as typed; core checks them), e.g. `{ steps: '20' }`. */
+  options?: Record<string, string>;
 }
 
 export interface AttributeResult {
   input: Rgba;
-  images: { method: AttributionMethod; image: Rgba; min: number; max: number }[];
+  images: {
+    method: AttributionMethod;
+    /** What the values are (the record's quantity). */
+    quantity: string;
+    image: Rgba;
+    min: number;
+    max: number;
+  }[];
 }
 
 export interface PatchesRequest {
@@ -164,6 +184,7 @@ export interface Calls {
   maximize: { request: MaximizeRequest; result: MaximizeDone };
   maps: { request: MapsRequest; result: MapsResult };
   weights: { request: { layer: string }; result: WeightsResult };
+  attributionMethods: { request: Record<string, never>; result: AttributionMethodInfo[] };
   attribute: { request: AttributeRequest; result: AttributeResult };
   patches: { request: PatchesRequest; result: PatchesResult };
 }

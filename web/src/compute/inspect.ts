@@ -1,17 +1,20 @@
 /**
  * The worker's one-shot views, each a thin call into core: what a model is (layers, shapes,
  * receptive fields), feature maps with the top-5 classes for an image, the weights grid, and
- * deconvnet / guided backprop / saliency / Grad-CAM of a unit or class.
+ * the attribution methods of core's registry (their records, and their pictures for a unit or
+ * a class).
  */
 import * as tf from '@tensorflow/tfjs';
 import { attribute } from '../../../src/core/methods/attribution.js';
 import { attributionImage } from '../../../src/core/methods/attribution-image.js';
+import { ATTRIBUTION_RECORDS } from '../../../src/core/methods/attribution/registry.js';
 import { featureMaps, lastConvOfEachBlock } from '../../../src/core/methods/feature-maps.js';
 import { filterWeights } from '../../../src/core/methods/weights.js';
 import type { VisModel } from '../../../src/core/models/vis-model.js';
 import type {
   AttributeRequest,
   AttributeResult,
+  AttributionMethodInfo,
   MapsRequest,
   MapsResult,
   ModelInfo,
@@ -99,6 +102,17 @@ export async function weights(model: VisModel, layer: string): Promise<WeightsRe
   };
 }
 
+/** The registry's records as data for the page (names, papers, options; no code). */
+export function attributionMethods(): AttributionMethodInfo[] {
+  return ATTRIBUTION_RECORDS.map(({ name, title, paper, interactive, options }) => ({
+    name,
+    title,
+    paper,
+    interactive,
+    options: options.map((o) => ({ ...o, ...(o.choices ? { choices: [...o.choices] } : {}) })),
+  }));
+}
+
 export async function attributions(
   model: VisModel,
   request: AttributeRequest,
@@ -108,9 +122,12 @@ export async function attributions(
     const input = await tensorRgba(image);
     const images: AttributeResult['images'] = [];
     for (const method of request.methods) {
-      // A unit is seeded with its whole activation map (the CLI's default), a class with its logit.
-      const a = await attribute(model, image, method, request.target, { samples: 16 });
-      images.push({ method, image: attributionImage(a, input), min: a.min, max: a.max });
+      // A unit is seeded with its whole activation map (the CLI's default), a class with its
+      // logit. SmoothGrad takes 16 noisy copies unless told otherwise (a click's worth).
+      const options = { samples: 16, ...request.options };
+      const a = await attribute(model, image, method, request.target, options);
+      const picture = attributionImage(a, input);
+      images.push({ method, quantity: a.quantity, image: picture, min: a.min, max: a.max });
     }
     return { input, images };
   } finally {

@@ -9,7 +9,7 @@ import type { VisModel } from '../../../src/core/models/vis-model.js';
 import type { Calls, CallName, FromWorker, Rgba, ToWorker } from '../bridge/protocol.js';
 import { selectBackend } from './backend.js';
 import { buffersOf } from './images.js';
-import { attributions, maps, modelInfo, weights } from './inspect.js';
+import { attributionMethods, attributions, maps, modelInfo, weights } from './inspect.js';
 import { openModel } from './load-model.js';
 import { MaximizeJob } from './maximize-job.js';
 import { patches } from './patch-scan.js';
@@ -81,6 +81,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
   },
   maps: (request) => maps(needModel(), request),
   weights: (request) => weights(needModel(), request.layer),
+  attributionMethods: async () => attributionMethods(),
   attribute: (request) => attributions(needModel(), request),
   patches: (request) => patches(needModel(), request),
 };

@@ -1,19 +1,17 @@
 /**
  * The inside view: a layer's kernels as numbered images (the selected unit's outlined); for
- * one unit (a filter of that layer) or a class on the current image, deconvnet, guided
- * backprop, saliency and Grad-CAM side by side; and the unit's top-9 dataset patches (see
- * patches-panel.ts).
+ * one unit (a filter of that layer) or a class on the current image, the attribution methods
+ * chosen in a form generated from core's registry (attribution-form.ts; by default every method
+ * cheap enough for a click: all but SmoothGrad) side by side; and the unit's top-9 dataset
+ * patches (see patches-panel.ts).
  */
-import type { AttributionMethod } from '../../../src/core/methods/attribution.js';
 import type { AttributeRequest, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
 import { rgbaCanvas } from '../draw/images.js';
+import { attributionForm, type AttributionChoice } from './attribution-form.js';
 import { layerOption, type ViewContext, type ViewHandle } from './context.js';
 import { imagePicker } from './image-source.js';
 import { patchesPanel } from './patches-panel.js';
-
-// SmoothGrad is left out here: 16 backward passes per click.
-const METHODS: AttributionMethod[] = ['deconvnet', 'guided', 'saliency', 'gradcam'];
 
 export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle {
   const { model } = ctx;
@@ -46,6 +44,8 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   const weightsNote = h('p', { class: 'note' });
   const weightsGrid = h('div', { class: 'tiles weights' });
   const attributions = h('div', { class: 'tiles attributions' });
+  const methodsForm = h('div', { class: 'attribution-controls' });
+  let chosen: AttributionChoice | null = null;
 
   /** Outlines the kernels of the selected unit (every input slice of it in slices mode). */
   const markSelected = () => {
@@ -87,14 +87,15 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   };
 
   const showAttributions = async () => {
-    if (!image) return;
+    if (!image || !chosen) return;
     const target: AttributeRequest['target'] =
       classSelect.value === 'unit'
         ? { kind: 'unit', layer, filter: unit }
         : { kind: 'class', index: Number(classSelect.value) };
     attributions.replaceChildren(h('p', { class: 'note' }, 'Computing…'));
     try {
-      const result = await ctx.client.call('attribute', { image, methods: METHODS, target });
+      const { methods, options } = chosen;
+      const result = await ctx.client.call('attribute', { image, methods, target, options });
       const size = Math.max(112, Math.min(224, result.input.width * 4));
       attributions.replaceChildren(
         h(
@@ -108,7 +109,7 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
             'figure',
             { class: 'tile', 'data-method': a.method, 'data-min': a.min, 'data-max': a.max },
             rgbaCanvas(a.image, size),
-            h('figcaption', {}, `${a.method} · max ${formatValue(a.max)}`),
+            h('figcaption', { title: a.quantity }, `${a.method} · max ${formatValue(a.max)}`),
           ),
         ),
       );
@@ -173,6 +174,7 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
         'div',
         { class: 'results' },
         h('h3', {}, 'Attributions on the image'),
+        methodsForm,
         attributions,
         h('h3', {}, 'Top-9 dataset patches of the unit'),
         patches.element,
@@ -182,6 +184,18 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
       ),
     ),
   );
+  void ctx.client
+    .call('attributionMethods', {})
+    .then((catalog) => {
+      const form = attributionForm(catalog, (choice) => {
+        chosen = choice;
+        void showAttributions();
+      });
+      chosen = form.choice();
+      methodsForm.replaceChildren(form.element);
+      void showAttributions();
+    })
+    .catch((error) => ctx.showError(error));
   void showWeights();
   void showPatches().catch((error) => ctx.showError(error));
   return { dispose: () => undefined };
