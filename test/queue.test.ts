@@ -150,6 +150,24 @@ describe.skipIf(!hasRedis() && !required)('--queue on BullMQ workers', () => {
     expect(probabilities.every((p) => p > 0 && p <= 1)).toBe(true);
   });
 
+  it('--diversity runs on the workers as locally: N images per filter, the same files', async () => {
+    const diverse = ['--diversity', '2', '--diversity-weight', '1'];
+    await ok(...filtersArgs('d-local', '4', '4', '2'), ...diverse);
+    await ok(...filtersArgs('d-queued', '4', '4', '2'), ...diverse, '--queue', cluster.url);
+    await expectSameOutputs(path.join(dir, 'd-local'), path.join(dir, 'd-queued'));
+    const items = (
+      JSON.parse(await readFile(path.join(dir, 'd-queued', 'manifest.json'), 'utf8')) as {
+        items: { file: string; facet: number; activation: { best: number } }[];
+      }
+    ).items;
+    expect(items.map((i) => i.file).slice(0, 2)).toEqual([
+      'block2_conv2_0_d0.png',
+      'block2_conv2_0_d1.png',
+    ]);
+    // The unit's activation without the (negative) diversity term, measured on the worker.
+    expect(items.every((i) => i.activation.best >= 0)).toBe(true);
+  });
+
   it('patches writes the same index, manifest and PNGs as a local scan', async () => {
     const images = path.join(dir, 'images');
     await copySamples(images, 20);

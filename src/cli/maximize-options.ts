@@ -148,7 +148,7 @@ function checkQueueOptions(options: MaximizeCliOptions): void {
   }
 }
 
-/** `--diversity-weight` needs `--diversity N`; both, and `--images`, need the float images here. */
+/** `--diversity-weight` needs `--diversity N`; `--images`/`--patches` need the float images here. */
 export function checkDiversityOptions(options: MaximizeCliOptions): void {
   const images = Number(options.diversity ?? 1);
   if (options.images !== undefined && options.patches !== undefined) {
@@ -163,8 +163,8 @@ export function checkDiversityOptions(options: MaximizeCliOptions): void {
       'add --diversity N (N >= 2)',
     );
   }
+  // --diversity runs on workers too: they measure each image's unit activation there.
   for (const [flag, given] of [
-    ['--diversity', images > 1],
     ['--images', options.images !== undefined],
     ['--patches', options.patches !== undefined],
   ] as const) {

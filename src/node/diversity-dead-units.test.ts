@@ -158,13 +158,14 @@ describe('dead units', () => {
 describe('flags', () => {
   const options = (o: Partial<MaximizeCliOptions>) =>
     ({ preset: 'lucid', out: 'x', ...o }) as MaximizeCliOptions;
-  it('refuses --diversity-weight without --diversity N, and --diversity/--images with --queue', () => {
+  it('refuses --diversity-weight without --diversity N, and --images/--patches with --queue', () => {
     expect(() => checkDiversityOptions(options({ diversityWeight: '5' }))).toThrow(
       /several images per unit/,
     );
-    expect(() => checkDiversityOptions(options({ diversity: '3', queue: 'redis://x' }))).toThrow(
-      /--diversity cannot be used with --queue/,
-    );
+    // Queued workers measure each image's unit activation themselves (test/queue.test.ts).
+    expect(() =>
+      checkDiversityOptions(options({ diversity: '3', queue: 'redis://x' })),
+    ).not.toThrow();
     expect(() => checkDiversityOptions(options({ images: 'd', queue: 'redis://x' }))).toThrow(
       /--images cannot/,
     );

@@ -43,6 +43,8 @@ export interface MaximizeShard {
 export type MaximizeShardResult = MaximizeResult & {
   probabilities?: number[];
   itemStats?: ImageStats[];
+  /** With diversity, each image's unit activation without the diversity term (unit-scores.ts). */
+  unitScores?: number[];
 };
 
 export interface ShardFrame {
@@ -104,6 +106,9 @@ export function joinResults(results: MaximizeShardResult[], seconds: number): Ma
       : {}),
     ...(results.every((r) => r.itemStats)
       ? { itemStats: results.flatMap((r) => r.itemStats!) }
+      : {}),
+    ...(results.every((r) => r.unitScores)
+      ? { unitScores: results.flatMap((r) => r.unitScores!) }
       : {}),
   };
 }

@@ -5,7 +5,9 @@
  * streaming progress frames (step and objective values) back.
  */
 import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
+import type { ObjectiveSpec } from '../core/objectives/spec-types.js';
 import { maximize, type MaximizeResult } from '../core/optimize/maximize.js';
+import { unitScores } from '../core/optimize/unit-scores.js';
 import type {
   MaximizeShard,
   MaximizeShardResult,
@@ -32,8 +34,25 @@ serveTasks<MaximizeShard, MaximizeShardResult, ShardFrame>(async (shard, emit) =
     emit({ step: frame.step, scores: frame.scores });
     if (frame.result) result = frame.result;
   }
-  if (!shard.probability) return result!;
+  // With diversity, each image's unit activation without the term (from the float images,
+  // which stay here when the shard came from the queue).
+  const facets = shard.settings.diversity?.images ?? 1;
+  const unit =
+    facets > 1
+      ? {
+          unitScores: await unitScores(
+            model,
+            shard.specs.flatMap((spec) => Array<ObjectiveSpec>(facets).fill(spec)),
+            result!.best,
+          ),
+        }
+      : {};
+  if (!shard.probability) return { ...result!, ...unit };
   // Probabilities are asked for class objectives only (the classes command).
   const classes = shard.specs.map((spec) => (spec.kind === 'class' ? spec.index : 0));
-  return { ...result!, probabilities: await classProbabilities(model, result!.best, classes) };
+  return {
+    ...result!,
+    ...unit,
+    probabilities: await classProbabilities(model, result!.best, classes),
+  };
 });

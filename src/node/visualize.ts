@@ -203,7 +203,10 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
   // With --diversity, N images per item, each captioned by its unit alone (no diversity term).
   const diverse = (settings.diversity?.images ?? 1) > 1;
   const facets = facetItems(items, settings.diversity?.images ?? 1);
-  const unit = diverse ? await unitScores(model, facets, done.best) : done.bestScores;
+  // Thread and queue workers measure them on the float images (a queued run's stay there).
+  const unit = diverse
+    ? (done.unitScores ?? (await unitScores(model, facets, done.best)))
+    : done.bestScores;
   const revived = await reviveDeadUnits(
     {
       model,

@@ -40,6 +40,8 @@ export interface WireMaximizeResult {
   alpha?: WireBatch;
   /** Each image's statistics, measured on the float values before they became PNG bytes. */
   itemStats: ImageStats[];
+  /** With diversity, each image's unit activation without the term, from the float values. */
+  unitScores?: number[];
 }
 
 /** A MaximizeResult that also carries what was computed from the floats on the worker. */
@@ -125,6 +127,7 @@ export async function encodeMaximizeResult(
     ...(result.probabilities ? { probabilities: result.probabilities } : {}),
     ...(result.transformedScores ? { transformedScores: result.transformedScores } : {}),
     ...(result.alpha ? { alpha: await encodeBatch(result.alpha) } : {}),
+    ...(result.unitScores ? { unitScores: result.unitScores } : {}),
     itemStats: batchStats(result.best),
   };
 }
@@ -152,6 +155,7 @@ export async function decodeMaximizeResult(
     ...(wire.probabilities ? { probabilities: wire.probabilities } : {}),
     ...(wire.transformedScores ? { transformedScores: wire.transformedScores } : {}),
     ...(wire.alpha ? { alpha: await decodeBatch(wire.alpha) } : {}),
+    ...(wire.unitScores ? { unitScores: wire.unitScores } : {}),
     itemStats: wire.itemStats,
   };
 }
