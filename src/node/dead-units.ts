@@ -97,7 +97,7 @@ export async function readPatchesManifest(file: string): Promise<Lookup> {
 
 /** A unit (channel or neuron of a layer) whose best activation is not above 0. */
 export const isDeadUnit = (spec: ObjectiveSpec, best: number): boolean =>
-  spec.kind !== 'class' && !(best > 0);
+  (spec.kind === 'channel' || spec.kind === 'neuron') && !(best > 0);
 
 /** Writes image `i` of `batch` from a [1, h, w, c] array. */
 function setImage(batch: ImageBatch, i: number, values: Float32Array): void {

@@ -35,11 +35,13 @@ export function objectiveText(items: GridItem[]): string {
     const at = spec.y === undefined ? 'center' : `(${spec.y}, ${spec.x})`;
     return `${at} neuron of each filter`;
   }
-  return spec?.kind === 'class' ? 'class logits' : "mean of each filter's channel";
+  if (spec?.kind === 'class') return 'class logits';
+  return spec?.kind === 'channel' ? "mean of each filter's channel" : 'the given objectives';
 }
 
 /** A filter whose activation never rose above 0: ReLU passed no gradient to its image. */
-const isDead = (item: GridItem, best: number) => item.spec.kind !== 'class' && !(best > 0);
+const isDead = (item: GridItem, best: number) =>
+  (item.spec.kind === 'channel' || item.spec.kind === 'neuron') && !(best > 0);
 
 /** The caption under a tile: filter and activation, or class name and probability. */
 export function caption(item: GridItem, best: number, probability?: number): string {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
 import type { VisModel } from '../core/models/vis-model.js';
-import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
+import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
 import {
   effectiveStepRule,
   maximize,
@@ -78,6 +78,8 @@ export interface ManifestItem {
   layer?: string;
   label?: string;
   objective: string;
+  /** The objective as data (objective-spec.ts): `objectiveFromSpec` rebuilds it. */
+  spec: ObjectiveSpec;
   file: string;
   /**
    * The objective at the start, end and best step; with --diversity, initial and final include
@@ -247,6 +249,7 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
       ...(item.layer ? { layer: item.layer } : {}),
       ...(item.label ? { label: item.label } : {}),
       objective: objectiveFromSpec(item.spec).description,
+      spec: item.spec,
       file,
       activation: {
         initial: round(done.initial[i]),

@@ -10,9 +10,11 @@ import type { VisualizeItem } from '../../node/visualize.js';
 import { DEFAULT_CLASSES, defaultClassSpec, parseClassSpec } from '../class-spec.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
+import { checkObjectiveAlone, objectiveItems, withObjectiveOption } from '../objective-option.js';
 
 interface ClassesOptions extends MaximizeCliOptions {
   class?: string;
+  objective?: string;
 }
 
 export { parseClassSpec };
@@ -26,7 +28,7 @@ export function addClassesCommand(program: Command): void {
       `classes: all, 0-9, 3,7 or names (comma-separated); default: the first ${DEFAULT_CLASSES} (0-${DEFAULT_CLASSES - 1}, or all of a model with fewer)`,
     );
   withMaximizeOptions(
-    withModelOptions(command, { seed: true, ownSize: true }),
+    withModelOptions(withObjectiveOption(command), { seed: true, ownSize: true }),
     'classes-out',
     null,
   ).action(
@@ -37,6 +39,14 @@ export function addClassesCommand(program: Command): void {
       // models (VGG) the Lucid look.
       options.preset ??= defaultPresetFor('classes', model.input.channels);
       try {
+        if (options.objective !== undefined) {
+          checkObjectiveAlone({ class: options.class });
+          const list = await objectiveItems(model, options.objective);
+          // A probability is the softmax of a class: only when every objective is one.
+          const classesOnly = list.every((item) => item.spec.kind === 'class');
+          await runMaximize(model, backend, engine, list, options, classesOnly);
+          return;
+        }
         const spec = options.class ?? defaultClassSpec(model.classes);
         const list: VisualizeItem[] = parseClassSpec(model, spec).map((k) => {
           const label = model.labels?.[k];

@@ -10,11 +10,13 @@ import type { VisModel } from '../../core/models/vis-model.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
+import { checkObjectiveAlone, objectiveItems, withObjectiveOption } from '../objective-option.js';
 
 interface FiltersOptions extends MaximizeCliOptions {
   layer?: string;
   filters?: string;
   neuron?: boolean;
+  objective?: string;
 }
 
 function items(
@@ -59,12 +61,19 @@ export function addFiltersCommand(program: Command): void {
       "instead of --images: a `patches` run's manifest.json with each filter's best patch",
     );
   withMaximizeOptions(
-    withModelOptions(command, { seed: true, ownSize: true }),
+    withModelOptions(withObjectiveOption(command), { seed: true, ownSize: true }),
     'filters-out',
   ).action(
     action(async (options: FiltersOptions) => {
       const { model, backend, engine } = await setUp(options);
       try {
+        if (options.objective !== undefined) {
+          const { layer, filters, neuron } = options;
+          checkObjectiveAlone({ layer, filters, neuron });
+          const list = await objectiveItems(model, options.objective);
+          await runMaximize(model, backend, engine, list, options);
+          return;
+        }
         const layers = options.layer
           ? options.layer.split(',').map((l) => model.layer(l.trim()).name)
           : lastConvOfEachBlock(model.layers);

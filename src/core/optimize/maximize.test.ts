@@ -19,6 +19,7 @@ import {
   neuron,
   scale,
   sum,
+  totalVariation,
   type Objective,
 } from '../objectives/objective.js';
 import { itemScores, maximize, type MaximizeOptions, type MaximizeResult } from './maximize.js';
@@ -303,5 +304,32 @@ describe('itemScores', () => {
     ).arraySync();
     expect(signed[0]).toBeCloseTo(-generic[0], 5);
     expect(signed[1]).toBeCloseTo(2 * channel('b', 1).score(activations).arraySync()[1], 5);
+  });
+});
+
+describe('objectives on the input pseudo-layer', () => {
+  it('optimize a total-variation term exactly like the total-variation penalty setting', async () => {
+    const base = quick('lucid', 6);
+    const none = { ...base, penalties: { ...base.penalties, totalVariation: 0, lpNorm: 0 } };
+    const withPenalty = { ...none, penalties: { ...none.penalties, totalVariation: 0.5 } };
+    const plain = [channel('conv1', 0), channel('conv2', 1)];
+    const viaSettings = await run(smallModel(), plain, withPenalty);
+    const viaObjective = await run(
+      smallModel(),
+      plain.map((o) => sum(o, scale(totalVariation(), -0.5))),
+      none,
+    );
+    const unpenalized = await run(smallModel(), plain, none);
+    viaObjective.best.data.forEach((v, i) => expect(v).toBeCloseTo(viaSettings.best.data[i], 5));
+    // The term did something: without it the images differ.
+    expect(
+      viaObjective.best.data.some((v, i) => Math.abs(v - unpenalized.best.data[i]) > 1e-3),
+    ).toBe(true);
+  });
+
+  it('refuses an objective that only penalizes the image', async () => {
+    await expect(run(smallModel(), [negate(totalVariation())], quick('lucid', 1))).rejects.toThrow(
+      /only penalizes the image: it needs a term on the network/,
+    );
   });
 });

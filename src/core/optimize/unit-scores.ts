@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VisModel } from '../models/vis-model.js';
+import { separateInputTerms } from '../objectives/input-terms.js';
 import { itemScores } from '../objectives/item-scores.js';
 import { objectiveFromSpec } from '../objectives/objective-spec.js';
 import type { ObjectiveSpec } from '../objectives/spec-types.js';
@@ -21,7 +22,8 @@ export async function unitScores(
   specs: readonly ObjectiveSpec[],
   best: ImageBatch,
 ): Promise<number[]> {
-  const objectives = specs.map(objectiveFromSpec);
+  // The network's part: terms on the image (tv, Lp) are penalties, never reported.
+  const objectives = separateInputTerms(specs.map(objectiveFromSpec)).network;
   const layers = [...new Set(objectives.flatMap((o) => o.layers))];
   const scores = tf.tidy(() => {
     const images = tf.tensor4d(best.data, best.shape);
