@@ -14,8 +14,8 @@ import type { AttributionRecord } from './method-record.js';
 import { smoothGradRecord } from './noise-tunnel.js';
 import { scoreCam } from './score-cam.js';
 
-/** The methods the noise tunnel can wrap: all but itself. */
-const BASES: readonly AttributionRecord[] = [
+/** Every method but the noise tunnel, which wraps any of them. */
+const METHODS: readonly AttributionRecord[] = [
   deconvnet,
   guided,
   saliency,
@@ -26,16 +26,11 @@ const BASES: readonly AttributionRecord[] = [
   guidedGradCam,
 ];
 
+/** The methods in the order of `--method all`: SmoothGrad (of saliency, by default) after saliency. */
 export const ATTRIBUTION_RECORDS: readonly AttributionRecord[] = [
-  deconvnet,
-  guided,
-  saliency,
-  smoothGradRecord(BASES),
-  gradCam,
-  integratedGradients,
-  gradCamPlusPlus,
-  scoreCam,
-  guidedGradCam,
+  ...METHODS.slice(0, 3),
+  smoothGradRecord(METHODS),
+  ...METHODS.slice(3),
 ];
 
 /** The `--method` names. */
