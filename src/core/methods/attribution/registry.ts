@@ -9,6 +9,7 @@ import { deconvnet, guided, saliency } from './backprop.js';
 import { gradCam } from './grad-cam.js';
 import { gradCamPlusPlus } from './grad-cam-plus-plus.js';
 import { guidedGradCam } from './guided-grad-cam.js';
+import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients } from './integrated-gradients.js';
 import type { AttributionRecord } from './method-record.js';
 import { smoothGradRecord } from './noise-tunnel.js';
@@ -24,6 +25,7 @@ const METHODS: readonly AttributionRecord[] = [
   gradCamPlusPlus,
   scoreCam,
   guidedGradCam,
+  inputXGradient,
 ];
 
 /** The methods in the order of `--method all`: SmoothGrad (of saliency, by default) after saliency. */
