@@ -43,6 +43,10 @@ describe.skipIf(!HAVE_BROWSER)('workbench with an ONNX model in Chromium', () =>
         'layer2.0.relu_1',
       ]),
     );
+    // The picker says what `convscope layers` says of a convolution with a folded batch norm.
+    expect(await page.textContent('select[name="layer"] option[value="conv1"]')).toMatch(
+      / · \+ batch norm \(folded by the exporter\)$/,
+    );
     await page.click('button.run');
     await page.waitForSelector('.tiles[data-done="true"]', { timeout: 90_000 });
     expect(await page.locator('.optimize .tile').count()).toBe(3);

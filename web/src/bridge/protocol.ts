@@ -43,6 +43,8 @@ export interface LayerInfo {
   receptiveField: number | null;
   /** True for layers with a kernel (weights view). */
   hasKernel: boolean;
+  /** What a reader should know (e.g. a batch norm the exporter folded in), as `layers` prints. */
+  note?: string;
 }
 
 export interface ModelInfo {

@@ -31,6 +31,7 @@ export function modelInfo(model: VisModel): ModelInfo {
     spatial: node.spatial,
     receptiveField: node.receptiveField?.vertical.size ?? null,
     hasKernel: node.kind === 'Conv2D',
+    ...(node.note ? { note: node.note } : {}),
   }));
   const blocks = lastConvOfEachBlock(model.layers);
   const dense = model.layers.some((l) => l.kind === 'Dense');

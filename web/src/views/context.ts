@@ -30,9 +30,10 @@ export interface ViewHandle {
 export function layerOption(layer: ModelInfo['layers'][number], selected: boolean) {
   const shape = layer.shape.map((d) => d ?? '?').join('×');
   const field = layer.receptiveField ? ` · RF ${layer.receptiveField}px` : '';
+  const note = layer.note ? ` · ${layer.note}` : '';
   return h(
     'option',
-    { value: layer.name, selected, title: `${layer.name} (${layer.kind})` },
-    `${layer.name} · ${shape}${field}`,
+    { value: layer.name, selected, title: `${layer.name} (${layer.kind})${note}` },
+    `${layer.name} · ${shape}${field}${note}`,
   );
 }
