@@ -5,6 +5,7 @@
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import { zipSync } from 'fflate';
+import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
 import type { BackendInfo, MaximizeDone, Rgba } from '../bridge/protocol.js';
 import { pngBytes, upscaleForView } from '../draw/images.js';
 
@@ -14,6 +15,8 @@ export interface RunItem {
   /** File name stem, e.g. `block3_conv1_5` or `class_3`. */
   stem: string;
   layer?: string;
+  /** The item's objective as data (the manifest stores it, so the image can be rebuilt). */
+  spec?: ObjectiveSpec;
 }
 
 export interface RunFrame {
@@ -73,6 +76,7 @@ export function runManifest(run: RunRecord): Record<string, unknown> {
     items: run.items.map((item, i) => ({
       index: item.index,
       ...(item.layer ? { layer: item.layer } : { label: item.label }),
+      ...(item.spec ? { spec: item.spec } : {}),
       file: `${item.stem}.png`,
       activation: {
         initial: run.frames[0]?.scores[i],

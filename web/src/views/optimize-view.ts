@@ -75,12 +75,9 @@ function chooseAll(
       index,
       label: names[index] ?? `class ${index}`,
       stem: `class_${index}`,
+      spec: { kind: 'class', index, label: names[index] } as ObjectiveSpec,
     }));
-    return {
-      items,
-      objectives: items.map((i) => ({ kind: 'class', index: i.index, label: names[i.index] })),
-      layer: 'logits',
-    };
+    return { items, objectives: items.map((i) => i.spec), layer: 'logits' };
   }
   const layer = state.layer ?? model.defaultLayer;
   const node = model.layers.find((l) => l.name === layer);
@@ -92,12 +89,9 @@ function chooseAll(
     label: `filter ${index}`,
     stem: `${layer}_${index}`,
     layer,
+    spec: { kind: 'channel', layer, index } as ObjectiveSpec,
   }));
-  return {
-    items,
-    objectives: items.map((i) => ({ kind: 'channel', layer, index: i.index })),
-    layer,
-  };
+  return { items, objectives: items.map((i) => i.spec), layer };
 }
 
 export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Task): ViewHandle {
