@@ -77,6 +77,27 @@ describe('job data', () => {
     expect(() => checkJob('scan', { ...job, task: scan })).not.toThrow();
   });
 
+  it('passes every objective kind, nested, and refuses a bad one by its path', () => {
+    const composite = {
+      kind: 'sum',
+      terms: [
+        { kind: 'deepdream', layer: 'b' },
+        { kind: 'scale', factor: -1e-3, objective: { kind: 'total-variation' } },
+        { kind: 'negate', objective: { kind: 'neuron', layer: 'b', index: 1, y: 0, x: 2 } },
+      ],
+    };
+    expect(() =>
+      checkJob('maximize', { ...job, task: { ...task, specs: [composite] } }),
+    ).not.toThrow();
+    const bad = { ...composite, terms: [...composite.terms, { kind: 'lp', p: 'two' }] };
+    expect(() => checkJob('maximize', { ...job, task: { ...task, specs: [bad] } })).toThrow(
+      /refused job: task\.specs\[0\]\.terms\[3\]\.p must be a finite number/,
+    );
+    expect(maximizeShardName({ ...task, specs: [composite, composite] } as never)).toBe(
+      'objectives 0-1',
+    );
+  });
+
   it('refuses anything else, naming the field', () => {
     const cases: [string, unknown, RegExp][] = [
       [
