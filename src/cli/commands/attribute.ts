@@ -20,6 +20,7 @@ import {
   attribute,
   type Attribution,
 } from '../../core/methods/attribution.js';
+import { attributionRecord } from '../../core/methods/attribution/registry.js';
 import { attributionTile } from '../../node/attribution-figure.js';
 import { writeGridPng } from '../../node/grid-png.js';
 import { loadImage, type Fit } from '../../node/images.js';
@@ -108,6 +109,14 @@ async function targetsOf(
   const index = (await best.data())[0];
   tf.dispose([images, probabilities, best]);
   return [{ kind: 'class', index }];
+}
+
+/** A column's name: the method, and the method a wrapper wraps when not its default. */
+function wrapped(method: string, options: Record<string, unknown>): string {
+  const record = attributionRecord(method);
+  const base = record.baseOf?.(options);
+  const fallback = record.baseOf?.({});
+  return base && base !== fallback ? `${method} of ${base.name}` : method;
 }
 
 /** A row's name: `class Bag`, `block3_conv1 #6 at 4,5`. */
@@ -207,7 +216,7 @@ export function addAttributeCommand(program: Command): void {
             camLayer: picked.camLayer && model.layer(picked.camLayer).name,
             engine,
           });
-          const label = result.camLayer ? `${method} (${result.camLayer})` : method;
+          const label = `${wrapped(method, methodOptions)}${result.camLayer ? ` (${result.camLayer})` : ''}`;
           tiles.push(attributionTile(result, input, label));
           const raw =
             options.raw === undefined ? {} : await writeRawAttribution(options.raw, result);

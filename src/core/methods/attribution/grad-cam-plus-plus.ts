@@ -30,7 +30,7 @@ export const gradCamPlusPlus: AttributionRecord = {
   paper:
     'Chattopadhyay et al. 2018, Grad-CAM++: Improved Visual Explanations for Deep Convolutional Networks',
   display: 'heat',
-  quantity: 'Grad-CAM++, over the image in gray',
+  quantity: 'Grad-CAM++ over the image in gray',
   options: [CAM_LAYER],
   interactive: true,
   run: async (input) => {

@@ -13,7 +13,7 @@ export const guidedGradCam: AttributionRecord = {
   title: 'Guided Grad-CAM',
   paper: 'Selvaraju et al. 2017, Grad-CAM: Visual Explanations from Deep Networks',
   display: 'signed',
-  quantity: 'guided gradient x Grad-CAM (0 = gray)',
+  quantity: 'guided x Grad-CAM (0 = gray)',
   options: gradCam.options,
   interactive: true,
   run: async (input) => {

@@ -14,7 +14,7 @@ export const inputXGradient: AttributionRecord = {
   paper:
     'Shrikumar et al. 2016, Not Just a Black Box: Learning Important Features Through Propagating Activation Differences',
   display: 'magnitude',
-  quantity: '|input x gradient| (max over channels)',
+  quantity: '|input x gradient|',
   options: [],
   interactive: true,
   run: async ({ model, images, target, engine }) => {

@@ -49,7 +49,7 @@ export const integratedGradients: AttributionRecord = {
   title: 'Integrated Gradients',
   paper: 'Sundararajan et al. 2017, Axiomatic Attribution for Deep Networks',
   display: 'magnitude',
-  quantity: '|(x - baseline) x mean path gradient|',
+  quantity: '|IG| (max over channels)',
   options: [
     {
       key: 'steps',
