@@ -8,7 +8,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConvscopeError, listForMessage } from '../core/errors.js';
@@ -21,7 +20,8 @@ import { loadImage } from './images.js';
 import { loadKerasWeightsFile } from './keras-hdf5-file.js';
 import { kerasH5HasConfig, loadKerasModelFile } from './keras-model-file.js';
 import { isUrl, loadLayersModel } from './load-layers-model.js';
-import { isOnnxSpec, openOnnxModel, readLabelsFile } from './open-onnx.js';
+import { labelsBeside, readLabelsFile } from './labels-file.js';
+import { isOnnxSpec, openOnnxModel } from './open-onnx.js';
 
 export interface ModelOptions {
   model?: string;
@@ -57,13 +57,6 @@ async function readMeanImage(
   const [, height, width, channels] = model.inputs[0].shape;
   if (!height || !width || !channels) return undefined;
   return loadImage(file, { height, width, channels }, 'fill');
-}
-
-async function readLabels(file: string): Promise<string[] | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text === null) return undefined;
-  const labels = JSON.parse(text) as unknown;
-  return Array.isArray(labels) ? labels.map(String) : undefined;
 }
 
 function inputOverrides(options: ModelOptions): Partial<InputSpec> {
@@ -133,7 +126,7 @@ async function openZoo(record: ZooRecord, options: ModelOptions): Promise<VisMod
 /** A Keras model that brings its architecture (`.keras`, or `.h5` from `model.save()`). */
 async function openKerasModel(file: string, options: ModelOptions): Promise<VisModel> {
   const model = await loadKerasModelFile(file);
-  const labels = await readLabels(path.join(path.dirname(file), 'labels.json'));
+  const labels = await labelsBeside(path.dirname(file));
   const meanImage = await readMeanImage(path.join(path.dirname(file), 'mean.png'), model);
   return new VisModel(model, { name: file, labels, meanImage, input: inputOverrides(options) });
 }
@@ -230,7 +223,7 @@ async function openAnyModel(options: ModelOptions): Promise<VisModel> {
     : location.endsWith('.json')
       ? path.dirname(location)
       : location;
-  const labels = dir ? await readLabels(path.join(dir, 'labels.json')) : undefined;
+  const labels = dir ? await labelsBeside(dir) : undefined;
   const meanImage = dir ? await readMeanImage(path.join(dir, 'mean.png'), model) : undefined;
   return new VisModel(model, { name: spec, labels, meanImage, input: inputOverrides(options) });
 }

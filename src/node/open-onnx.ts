@@ -14,6 +14,7 @@ import type { ExternalDataReader } from '../core/models/onnx/onnx-read.js';
 import type { InputSpec } from '../core/models/input-spec.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { timedFetch } from './http-get.js';
+import { labelsBeside } from './labels-file.js';
 import { isUrl } from './load-layers-model.js';
 
 /** True when `spec` names an ONNX model: a .onnx file or URL, or a folder with model.onnx. */
@@ -59,32 +60,6 @@ function externalReader(dir: string): ExternalDataReader {
   };
 }
 
-/** Class names from a JSON array or a text file with one per line. */
-export async function readLabelsFile(file: string): Promise<string[]> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConvscopeError(
-      `cannot read labels ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
-    );
-  });
-  if (text.trimStart().startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new ConvscopeError(
-        `labels ${file} is not valid JSON: ${(error as Error).message}`,
-        'give a JSON array of names, or one name per line',
-      );
-    }
-    if (!Array.isArray(parsed)) throw new ConvscopeError(`labels ${file} is not a JSON array`);
-    return parsed.map(String);
-  }
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-}
-
 export interface OnnxOpenOptions {
   input?: Partial<InputSpec>;
   size?: number;
@@ -114,9 +89,7 @@ export async function openOnnxModel(
   options: OnnxOpenOptions = {},
 ): Promise<VisModel> {
   const { bytes, dir } = await readModelBytes(spec);
-  const beside =
-    dir && existsSync(path.join(dir, 'labels.json')) ? path.join(dir, 'labels.json') : undefined;
-  const labels = beside ? await readLabelsFile(beside) : undefined;
+  const labels = dir ? await labelsBeside(dir) : undefined;
   return onnxVisModel(bytes, {
     name: spec,
     size: options.size ? [options.size, options.size] : undefined,
