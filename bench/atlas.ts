@@ -8,14 +8,17 @@
  *   node --import tsx bench/atlas.ts --model vgg16 --weights none --layer block3_conv1 \
  *     --units 4 --steps 64 --engine onnx
  *
- * Prints one JSON line: units, seconds, units per minute, and the same scaled to the preset's
- * full step count (linear in steps: each step costs the same).
+ * Prints one JSON line: units, seconds, units per minute, the same scaled to the preset's full
+ * step count (linear in steps: each step costs the same; the per-batch overhead of starting
+ * workers is scaled too, so the figure is slightly low), and the bytes a unit's optimized PNG
+ * and kernel PNG take (its patches depend on the dataset).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getPreset, DEFAULT_PRESET } from '../src/core/optimize/presets.js';
+import { writeKernels } from '../src/node/atlas/kernels.js';
 import { optimizeUnits } from '../src/node/atlas/optimize.js';
 import { atlasRun } from '../src/node/atlas/setup.js';
 import { initBackend } from '../src/node/backend.js';
@@ -65,6 +68,11 @@ for (let at = 0; at < units.length; at += batch) {
   await optimizeUnits(run.optimize, layer, units.slice(at, at + batch), out);
 }
 const seconds = (performance.now() - started) / 1000;
+// The site's size per unit: its optimized PNG and its kernel (patches depend on the dataset).
+await writeKernels(model, layer, units, out);
+const files = await readdir(out, { recursive: true, withFileTypes: true });
+let bytes = 0;
+for (const f of files) if (f.isFile()) bytes += (await stat(path.join(f.parentPath, f.name))).size;
 const steps = run.optimize.settings.steps;
 const fullSteps = getPreset(values.preset!).settings.steps;
 const perMinute = (units.length / seconds) * 60;
@@ -79,6 +87,7 @@ process.stdout.write(
     workers: run.optimize.workers,
     seconds: Number(seconds.toFixed(1)),
     unitsPerMinute: Number(perMinute.toPrecision(3)),
+    bytesPerUnit: Math.round(bytes / units.length),
     [`unitsPerMinuteAt${fullSteps}Steps`]: Number(((perMinute * steps) / fullSteps).toPrecision(3)),
   })}\n`,
 );
