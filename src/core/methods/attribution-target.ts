@@ -68,15 +68,27 @@ export async function resolveTarget(
     return { ...target, position: [y, x] };
   }
   const first = images.slice(0, 1);
-  const map = usesEngine(engine)
-    ? (await engineActivations(engine, model, first, [target.layer]))[target.layer]
-    : tf.tidy(() => model.activations(first, [target.layer])[target.layer]);
+  const map = await layerOutput(model, first, target.layer, engine);
   first.dispose();
   const argmax = tf.tidy(() => tf.argMax(tf.gather(map, [target.filter], 3).reshape([-1])));
   map.dispose();
   const flat = (await argmax.data())[0];
   argmax.dispose();
   return { ...target, position: [Math.floor(flat / width), flat % width] };
+}
+
+/**
+ * The output of `layer` (a layer, or `LOGITS`) for images in [0, 1], computed on `engine` when
+ * it is not TF.js; the caller disposes it.
+ */
+export async function layerOutput(
+  model: VisModel,
+  images: tf.Tensor4D,
+  layer: string,
+  engine?: NetworkEngine,
+): Promise<tf.Tensor> {
+  if (usesEngine(engine)) return (await engineActivations(engine, model, images, [layer]))[layer];
+  return tf.tidy(() => model.activations(images, [layer])[layer]);
 }
 
 /** The output a target reads: a layer's, or the pre-softmax logits (`LOGITS`). */

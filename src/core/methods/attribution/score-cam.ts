@@ -8,25 +8,18 @@
  * channels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { engineActivations, usesEngine } from '../../engines/engine-tensors.js';
 import type { NetworkEngine } from '../../engines/network-engine.js';
 import type { VisModel } from '../../models/vis-model.js';
-import { objectiveOf, targetLayer, type ResolvedTarget } from '../attribution-target.js';
+import {
+  layerOutput,
+  objectiveOf,
+  targetLayer,
+  type ResolvedTarget,
+} from '../attribution-target.js';
 import type { AttributionRecord } from './method-record.js';
 import { CAM_LAYER, camLayerOf, weightedCam } from './grad-cam.js';
 
 const MASKS_PER_PASS = 32;
-
-/** The output of `layer` (a layer, or `LOGITS`) for images in [0, 1], on `engine` if not TF.js. */
-async function outputOf(
-  model: VisModel,
-  images: tf.Tensor4D,
-  layer: string,
-  engine?: NetworkEngine,
-): Promise<tf.Tensor> {
-  if (usesEngine(engine)) return (await engineActivations(engine, model, images, [layer]))[layer];
-  return tf.tidy(() => model.activations(images, [layer])[layer]);
-}
 
 /** The target's score on each image of a batch (objectiveOf per image). */
 export async function targetScores(
@@ -35,7 +28,7 @@ export async function targetScores(
   target: ResolvedTarget,
   engine?: NetworkEngine,
 ): Promise<Float32Array> {
-  const output = await outputOf(model, images, targetLayer(target), engine);
+  const output = await layerOutput(model, images, targetLayer(target), engine);
   const scores = tf.tidy(() =>
     tf.stack(
       Array.from({ length: images.shape[0] }, (_, i) =>
@@ -78,7 +71,7 @@ export const scoreCam: AttributionRecord = {
     const cams: tf.Tensor4D[] = [];
     for (let i = 0; i < n; i++) {
       const image = tf.slice(images, i, 1);
-      const maps = (await outputOf(model, image, camLayer, engine)) as tf.Tensor4D;
+      const maps = (await layerOutput(model, image, camLayer, engine)) as tf.Tensor4D;
       const masks = scoreCamMasks(maps, [h, w]);
       const channels = masks.shape[0];
       const scores = new Float32Array(channels);
