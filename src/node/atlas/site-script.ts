@@ -46,7 +46,7 @@ export const SITE_SCRIPT = String.raw`'use strict';
   var s = atlas.settings;
   document.getElementById('model').textContent =
     s.model + ' (' + atlas.input.height + 'x' + atlas.input.width + 'x' + atlas.input.channels + '), ' +
-    s.preset + ', ' + s.steps + ' steps, ' + s.engine + (s.images ? ', patches from ' + s.images : '');
+    s.preset + ', ' + s.steps + ' steps, ' + s.engine + (s.images ? ', patches from ' + s.images.split(/[\\/]/).pop() : '');
   var done = atlas.units.filter(function (u) { return u.image; }).length;
   document.getElementById('progress').textContent = done + ' / ' + atlas.units.length + ' units';
 
