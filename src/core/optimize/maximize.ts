@@ -114,15 +114,14 @@ async function toBatch(images: tf.Tensor4D): Promise<ImageBatch> {
 export { itemScores };
 
 /**
- * The step rule as run: below 128 px the Fourier parameterization's per-pixel step shrinks
- * with the image side (a pixel sums ~side^2 coefficients scaled by 1/side), so Lucid's rate,
- * tuned for 128-224 px, is scaled up by 128 / side, as the standard transforms are scaled
- * down. At 28 px: 0.05 -> 0.23.
+ * The step rule as run: the settings' rate at every image size, as Lucid runs it. (Until
+ * issue 16 a Fourier image's rate was scaled up by 128 / side below 128 px, 0.05 -> 0.23 at
+ * 28 px; measured with scripts/compare-presets.ts, that scaling was the main cause of clipped
+ * images: 67% of the embedded model's colour values saturated against 31% without it, for an
+ * objective still above Lucid's own defaults. See BENCHMARKS.md.)
  */
-export function effectiveStepRule(settings: OptimizationSettings, side: number): StepRuleSpec {
-  const rule = { ...settings.stepRule };
-  if (settings.parameterization.kind === 'fourier' && side < 128) rule.lr *= 128 / side;
-  return rule;
+export function effectiveStepRule(settings: OptimizationSettings, _side: number): StepRuleSpec {
+  return { ...settings.stepRule };
 }
 
 /** Standardizes each image to mean 0.5, sd 0.1 (Chollet's deprocessing), clipped. */

@@ -60,6 +60,9 @@ const yosinski = (
 
 export const PRESETS: readonly Preset[] = [
   {
+    // Lucid's defaults (`lucid-exact`) but for one change: below 128 px the standard
+    // transforms' pixel amounts shrink with the size (a 12 px pad swamps a 28 px image).
+    // Adam's rate is Lucid's 0.05 at every size (issue 16: scaling it up saturated images).
     name: 'lucid',
     description:
       'Olah et al. 2017: Fourier basis with decorrelated colour, standard transforms, Adam 0.05, 512 steps',
@@ -159,6 +162,38 @@ export const PRESETS: readonly Preset[] = [
     1000,
     { kind: 'progress', lr: fromYosinskiRate(1e8), progress: 2 },
   ),
+  {
+    // Lucid's render_vis with every argument at its default, as published (lucid 0.3.x,
+    // optvis/render.py and transform.py): param.image(128) = fft_image(sd=0.01) /4, decorrelate
+    // =True, sigmoid=True; tf.train.AdamOptimizer(0.05); thresholds=(512,); transforms
+    // =transform.standard_transforms = pad(12, constant 0.5), jitter(8), random_scale(1 +
+    // (i - 5) / 50, i < 11), random_rotate(range(-10, 11) + 5 * [0]) (0 degrees six times as
+    // likely), jitter(4), in pixels at every size; relu_gradient_override=True (redirected ReLU
+    // while global_step < 16). The reference `lucid` is measured against (BENCHMARKS.md).
+    name: 'lucid-exact',
+    description:
+      "Lucid's render_vis defaults as published: Fourier + decorrelated colour + sigmoid, standard transforms in pixels at any size, Adam 0.05 at any size, 512 steps",
+    settings: {
+      parameterization: { kind: 'fourier', sd: 0.01, decorrelate: true },
+      transforms: [
+        { kind: 'pad', pixels: 12, value: 0.5 },
+        { kind: 'jitter', pixels: 8 },
+        { kind: 'scale', factors: Array.from({ length: 11 }, (_, i) => 1 + (i - 5) / 50) },
+        {
+          kind: 'rotate',
+          degrees: [...Array.from({ length: 21 }, (_, i) => i - 10), 0, 0, 0, 0, 0],
+        },
+        { kind: 'jitter', pixels: 4 },
+      ],
+      yosinski: NO_YOSINSKI,
+      penalties: NO_PENALTIES,
+      stepRule: { kind: 'adam', lr: 0.05 },
+      steps: 512,
+      redirectSteps: 16,
+      size: 128,
+      display: 'raw',
+    },
+  },
 ];
 
 export const DEFAULT_PRESET = 'lucid';
