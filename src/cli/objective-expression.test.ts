@@ -1,7 +1,7 @@
 /** The `--objective` expression language: what each form parses to, and errors that point. */
 import { describe, expect, it } from 'vitest';
 import type { ObjectiveSpec } from '../core/objectives/objective-spec.js';
-import { parseObjectiveExpression } from './objective-expression.js';
+import { formatObjectiveExpression, parseObjectiveExpression } from './objective-expression.js';
 
 const LABELS = ['tench', 'goldfish', 'bell pepper'];
 const resolve = (name: string) => {
@@ -87,5 +87,27 @@ describe('parseObjectiveExpression', () => {
       }
     })() as { hint?: string };
     expect(error.hint).toMatch(/e\.g\. --objective .*functions: channel/);
+  });
+
+  it('reads back what formatObjectiveExpression writes', () => {
+    const specs: ObjectiveSpec[] = [
+      parse('block4_conv3:12 + 0.5*neuron(block5_conv1:3, 1, 2) - 1e-7*tv'),
+      parse("-(a:1 - 2*deepdream('conv-1')) + class(2) - lp(3) + l1 + 3*(diversity(b) + l2)"),
+    ];
+    for (const spec of specs) expect(parse(formatObjectiveExpression(spec))).toEqual(spec);
+    // A hand-built spec comes back in the parser's form: minus a scale is the negated factor.
+    const handBuilt: ObjectiveSpec = {
+      kind: 'negate',
+      objective: { kind: 'scale', factor: -0.25, objective: unit('a', 0) },
+    };
+    expect(formatObjectiveExpression(handBuilt)).toBe('--0.25*a:0');
+    expect(parse(formatObjectiveExpression(handBuilt))).toEqual({
+      kind: 'scale',
+      factor: 0.25,
+      objective: unit('a', 0),
+    });
+    expect(formatObjectiveExpression(specs[0])).toBe(
+      'block4_conv3:12 + 0.5*neuron(block5_conv1:3, 1, 2) - 1e-7*tv',
+    );
   });
 });

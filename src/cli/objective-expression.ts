@@ -226,3 +226,46 @@ export function parseObjectiveExpression(text: string, resolveClass: ClassResolv
   parser.end();
   return spec;
 }
+
+const layerText = (layer: string) => (/^[A-Za-z_][\w.]*$/.test(layer) ? layer : `'${layer}'`);
+
+/** `spec` as a term that can follow `*` or `-`: sums are parenthesized. */
+const operand = (spec: ObjectiveSpec) =>
+  spec.kind === 'sum' ? `(${formatObjectiveExpression(spec)})` : formatObjectiveExpression(spec);
+
+/**
+ * The expression of `spec`, which `parseObjectiveExpression` reads back to the same spec
+ * (classes by index): for captions and messages.
+ * @example formatObjectiveExpression(spec) // 'block4_conv3:12 - 0.001*tv'
+ */
+export function formatObjectiveExpression(spec: ObjectiveSpec): string {
+  switch (spec.kind) {
+    case 'channel':
+      return `${layerText(spec.layer)}:${spec.index}`;
+    case 'neuron': {
+      const at = spec.y === undefined || spec.x === undefined ? '' : `, ${spec.y}, ${spec.x}`;
+      return `neuron(${layerText(spec.layer)}:${spec.index}${at})`;
+    }
+    case 'class':
+      return `class(${spec.index})`;
+    case 'deepdream':
+    case 'diversity':
+      return `${spec.kind}(${layerText(spec.layer)})`;
+    case 'total-variation':
+      return 'tv';
+    case 'lp':
+      return spec.p === 1 || spec.p === 2 ? `l${spec.p}` : `lp(${spec.p})`;
+    case 'scale':
+      return `${spec.factor}*${operand(spec.objective)}`;
+    case 'negate':
+      return `-${operand(spec.objective)}`;
+    case 'sum':
+      return spec.terms
+        .map((term, i) => {
+          const text = formatObjectiveExpression(term);
+          if (i === 0) return text;
+          return text.startsWith('-') ? ` - ${text.slice(1)}` : ` + ${text}`;
+        })
+        .join('');
+  }
+}

@@ -18,7 +18,7 @@ import {
   type ObjectiveSpec,
 } from '../core/objectives/objective-spec.js';
 import type { VisualizeItem } from '../node/visualize-item.js';
-import { parseObjectiveExpression } from './objective-expression.js';
+import { formatObjectiveExpression, parseObjectiveExpression } from './objective-expression.js';
 
 /** Adds `--objective`. */
 export function withObjectiveOption(command: Command): Command {
@@ -80,7 +80,12 @@ function itemOf(spec: ObjectiveSpec, i: number, count: number): VisualizeItem {
     spec,
     index: unit ? spec.index : i,
     ...(spec.kind === 'class' ? {} : layer ? { layer } : {}),
-    ...(spec.kind === 'class' && spec.label ? { label: spec.label } : {}),
+    // Captions and the manifest name an objective by its expression (a class by its name).
+    ...(spec.kind === 'class'
+      ? spec.label
+        ? { label: spec.label }
+        : {}
+      : { label: formatObjectiveExpression(spec) }),
     stem: count === 1 ? 'objective' : `objective_${i}`,
   };
 }

@@ -1,6 +1,10 @@
 /** convscope's platform-free core (browser, worker or Node): models, gradients, methods. */
 export { ConvscopeError } from './errors.js';
-export { useFastGradients, useStockGradients, clearGradientCache } from './kernel-patches/register.js';
+export {
+  useFastGradients,
+  useStockGradients,
+  clearGradientCache,
+} from './kernel-patches/register.js';
 export { VisModel, type VisModelOptions } from './models/vis-model.js';
 export { onnxVisModel, type OnnxModelOptions } from './models/onnx/onnx-model.js';
 export {
@@ -55,10 +59,20 @@ export {
   sum,
   scale,
   negate,
+  lp,
+  // The penalty itself (regularizers) is `totalVariation`; this is it as an objective term.
+  totalVariation as totalVariationObjective,
+  INPUT,
   checkObjective,
   type Objective,
   type Activations,
 } from './objectives/objective.js';
+export {
+  objectiveFromSpec,
+  readObjectiveSpec,
+  specLayers,
+  type ObjectiveSpec,
+} from './objectives/objective-spec.js';
 export type { Parameterization, ImageShape } from './parameterizations/parameterization.js';
 export { pixelImage, type PixelOptions } from './parameterizations/pixel.js';
 export {

@@ -26,8 +26,12 @@ export function gridLayout(items: GridItem[]): { rowLabels?: string[]; columns: 
   return { columns: Math.min(items.length, items.length <= 10 ? items.length : 8) };
 }
 
+/** An objective that is not one unit or class (`--objective`): captioned by its expression. */
+const composite = (item: GridItem) => !['channel', 'neuron', 'class'].includes(item.spec.kind);
+
 /** What was maximized, for the title: a neuron run must not read like a channel run. */
 export function objectiveText(items: GridItem[]): string {
+  if (items.some(composite)) return '--objective';
   const kinds = new Set(items.map((i) => i.spec.kind));
   if (kinds.size > 1) return 'mixed objectives';
   const spec = items[0]?.spec;
@@ -35,8 +39,7 @@ export function objectiveText(items: GridItem[]): string {
     const at = spec.y === undefined ? 'center' : `(${spec.y}, ${spec.x})`;
     return `${at} neuron of each filter`;
   }
-  if (spec?.kind === 'class') return 'class logits';
-  return spec?.kind === 'channel' ? "mean of each filter's channel" : 'the given objectives';
+  return spec?.kind === 'class' ? 'class logits' : "mean of each filter's channel";
 }
 
 /** A filter whose activation never rose above 0: ReLU passed no gradient to its image. */
@@ -45,7 +48,12 @@ const isDead = (item: GridItem, best: number) =>
 
 /** The caption under a tile: filter and activation, or class name and probability. */
 export function caption(item: GridItem, best: number, probability?: number): string {
-  const name = item.label ?? (item.spec.kind === 'class' ? `class ${item.index}` : `${item.index}`);
+  // --objective items are named by their expression (a class by its name).
+  const expression = composite(item) || (item.label !== undefined && item.spec.kind !== 'class');
+  const name = expression
+    ? // One term a line: a tile is narrower than most expressions.
+      `${(item.label ?? '').replace(/ ([+-]) /g, '\n$1 ')}\n`
+    : (item.label ?? (item.spec.kind === 'class' ? `class ${item.index}` : `${item.index}`));
   if (probability !== undefined) return `${name}\np = ${probability.toFixed(3)}`;
   return isDead(item, best) ? `${name} dead (a=0)` : `${name} a=${best.toPrecision(3)}`;
 }
@@ -71,11 +79,12 @@ export function visualizeGrid(
   options: { scale: number; probability?: number[] },
 ): GridOptions {
   const layers = [...new Set(items.map((i) => i.layer))];
-  const where = items.every((i) => !i.layer)
-    ? undefined
-    : layers.length === 1
-      ? layers[0]
-      : 'last conv of each block';
+  const where =
+    items.every((i) => !i.layer) || items.some(composite)
+      ? undefined
+      : layers.length === 1
+        ? layers[0]
+        : 'last conv of each block';
   return {
     ...gridLayout(items),
     scale: options.scale,
