@@ -46,6 +46,13 @@ export {
   type AttributionOptions,
 } from './methods/attribution.js';
 export type { AttributionTarget } from './methods/attribution-target.js';
+export { ATTRIBUTION_RECORDS, attributionRecord } from './methods/attribution/registry.js';
+export {
+  runMethod,
+  type AttributionRecord,
+  type MethodOption,
+} from './methods/attribution/method-record.js';
+export { noiseTunnel } from './methods/attribution/noise-tunnel.js';
 export { attributionImage } from './methods/attribution-image.js';
 export { reluFor, type BackwardRule } from './methods/relu-rules.js';
 export { TopKTracker, type TopEntry } from './methods/top-k.js';
