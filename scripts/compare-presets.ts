@@ -176,15 +176,19 @@ async function drawFigure(rows: Row[]): Promise<Buffer> {
       const stats = batchStats({ data: values, shape: [1, h, w, c] })[0];
       tiles.push({
         image: rgbaFromFloats(values, w, h, c),
-        label: `${row.units[i]} a=${row.scores[i].toPrecision(2)}\nsat ${pct0(stats.saturated)} hf ${pct0(stats.highFrequency)}`,
+        label: `${row.units[i]}\na=${row.scores[i].toPrecision(3)}\nsat ${pct0(stats.saturated)} hf ${pct0(stats.highFrequency)}`,
       });
     }
   }
   return renderGridPng(tiles, {
     columns: shown[0].scores.length,
     scale: Math.max(1, Math.ceil(112 / shown[0].images!.shape[1])),
-    title: `${shown[0].model}: the same units under each preset (a = objective, sat = saturated, hf = high-frequency)`,
+    title: `${shown[0].model}: the same units under each preset, seed 1`,
     rowLabels: shown.map((r) => r.variant.replace(', ', ',\n')),
+    notes: [
+      'a: objective of the image shown (its best step, no transforms); sat: colour values within 0.02 of 0 or 1;',
+      'hf: share of the luminance power above 0.25 cycles/px (image-stats.ts); uniform grey: a unit that stayed dead (a = 0)',
+    ],
   });
 }
 
