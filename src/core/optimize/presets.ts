@@ -1,8 +1,8 @@
 /**
  * Presets as data: named, serializable records of every setting of an activation-maximization
  * run, from the papers and tools people compare against. `lucid` (the default) follows Olah et
- * al. 2017; `keras` follows Chollet's tutorial; `yosinski-1..4` are Table 1 of Yosinski et al.
- * 2015; `mean-prior` is ours (below).
+ * al. 2017 and `lucid-exact` is Lucid's code with all its defaults; `keras` follows Chollet's
+ * tutorial; `yosinski-1..4` are Table 1 of Yosinski et al. 2015; `mean-prior` is ours (below).
  *
  * Mapping Yosinski's learning rates: they optimize a mean-subtracted image in 0..255, we a
  * centred image in [0, 1]. With x01 = x255 / 255 the gradient scales as g01 = 255 g255, so
@@ -169,7 +169,9 @@ export const PRESETS: readonly Preset[] = [
     // =transform.standard_transforms = pad(12, constant 0.5), jitter(8), random_scale(1 +
     // (i - 5) / 50, i < 11), random_rotate(range(-10, 11) + 5 * [0]) (0 degrees six times as
     // likely), jitter(4), in pixels at every size; relu_gradient_override=True (redirected ReLU
-    // while global_step < 16). The reference `lucid` is measured against (BENCHMARKS.md).
+    // while global_step < 16; here, as in every preset with redirectSteps > 0, images whose
+    // unit is still dead stay redirected after that, see maximize.ts). The reference `lucid`
+    // is measured against (scripts/compare-presets.ts, BENCHMARKS.md).
     name: 'lucid-exact',
     description:
       "Lucid's render_vis defaults as published: Fourier + decorrelated colour + sigmoid, standard transforms in pixels at any size, Adam 0.05 at any size, 512 steps",
