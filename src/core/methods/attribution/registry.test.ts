@@ -4,11 +4,16 @@
  * TF.js refuses another engine before doing any work.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../node/backend.js';
 import type { NetworkEngine } from '../../engines/network-engine.js';
 import type { VisModel } from '../../models/vis-model.js';
 import { ATTRIBUTION_METHODS, ATTRIBUTION_RECORDS, attributionRecord } from './registry.js';
 import { runMethod, settle, type AttributionRecord } from './method-record.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
 
 describe('attribution registry', () => {
   it('lists every method once, each with a paper, a display kind and defaults it accepts', () => {
