@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AttributionRecord } from './method-record.js';
-import { CAM_LAYER, camLayerOf, mapsAndGradient, weightedCam } from './grad-cam.js';
+import { CAM_LAYER, gradientCam } from './grad-cam.js';
 
 /** Grad-CAM++'s channel weights [n, 1, 1, k] from maps A and gradients g [n, h, w, k]. */
 export function gradCamPlusPlusWeights(maps: tf.Tensor4D, gradient: tf.Tensor4D): tf.Tensor4D {
@@ -33,13 +33,5 @@ export const gradCamPlusPlus: AttributionRecord = {
   quantity: 'Grad-CAM++ over the image in gray',
   options: [CAM_LAYER],
   interactive: true,
-  run: async (input) => {
-    const { model, images, target, engine } = input;
-    const camLayer = camLayerOf(input);
-    const [maps, gradient] = await mapsAndGradient(model, images, target, camLayer, engine);
-    const weights = gradCamPlusPlusWeights(maps, gradient);
-    const out = weightedCam(maps, weights, camLayer, [images.shape[1], images.shape[2]]);
-    tf.dispose([maps, gradient, weights]);
-    return out;
-  },
+  run: gradientCam(gradCamPlusPlusWeights),
 };

@@ -111,6 +111,24 @@ export function weightedCam(
   return { values, cam, camLayer };
 }
 
+/**
+ * The run of a CAM method whose channel weights [n, 1, 1, k] come from the layer's maps and
+ * the target's gradient at them (Grad-CAM: the gradient's mean; Grad-CAM++: its closed form).
+ */
+export function gradientCam(
+  weightsOf: (maps: tf.Tensor4D, gradient: tf.Tensor4D) => tf.Tensor4D,
+): AttributionRecord['run'] {
+  return async (input) => {
+    const { model, images, target, engine } = input;
+    const camLayer = camLayerOf(input);
+    const [maps, gradient] = await mapsAndGradient(model, images, target, camLayer, engine);
+    const weights = weightsOf(maps, gradient);
+    const out = weightedCam(maps, weights, camLayer, [images.shape[1], images.shape[2]]);
+    tf.dispose([maps, gradient, weights]);
+    return out;
+  };
+}
+
 export const gradCam: AttributionRecord = {
   name: 'gradcam',
   title: 'Grad-CAM',
@@ -119,13 +137,5 @@ export const gradCam: AttributionRecord = {
   quantity: 'Grad-CAM, over the image in gray',
   options: [CAM_LAYER],
   interactive: true,
-  run: async (input) => {
-    const { model, images, target, engine } = input;
-    const camLayer = camLayerOf(input);
-    const [maps, gradient] = await mapsAndGradient(model, images, target, camLayer, engine);
-    const weights = tf.mean(gradient, [1, 2], true) as tf.Tensor4D;
-    const out = weightedCam(maps, weights, camLayer, [images.shape[1], images.shape[2]]);
-    tf.dispose([maps, gradient, weights]);
-    return out;
-  },
+  run: gradientCam((_, gradient) => tf.mean(gradient, [1, 2], true) as tf.Tensor4D),
 };
