@@ -7,18 +7,14 @@
 import type { VisModel } from '../core/models/vis-model.js';
 import type { ImageBatch } from '../core/optimize/maximize.js';
 import { unitScores as scoreUnits } from '../core/optimize/unit-scores.js';
+import { facetItems } from '../core/run/run-items.js';
 import type { VisualizeItem } from './visualize-item.js';
 
 /** A visualized item, with its facet number under `--diversity`. */
-export type FacetItem = VisualizeItem & { facet?: number };
+export type FacetItem = VisualizeItem;
 
-/** Each item N times (unit-major), or the items as they are for N <= 1. */
-export function facetItems(items: VisualizeItem[], images: number): FacetItem[] {
-  if (images <= 1) return items;
-  return items.flatMap((item) =>
-    Array.from({ length: images }, (_, j) => ({ ...item, stem: `${item.stem}_d${j}`, facet: j })),
-  );
-}
+/** Each item N times (unit-major), or the items as they are for N <= 1 (core run-items.ts). */
+export { facetItems };
 
 /** Each image's own objective without the diversity term (core unit-scores.ts). */
 export function unitScores(

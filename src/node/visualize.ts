@@ -9,13 +9,18 @@ import path from 'node:path';
 import type { NetworkEngine } from '../core/engines/network-engine.js';
 import { rgbaFromFloats, type RgbaImage } from '../core/image/rgba.js';
 import type { VisModel } from '../core/models/vis-model.js';
-import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
+import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
+import { effectiveStepRule, maximize, type ImageBatch } from '../core/optimize/maximize.js';
+import { lastResult } from '../core/run/last-result.js';
 import {
-  effectiveStepRule,
-  maximize,
-  type ImageBatch,
-  type MaximizeResult,
-} from '../core/optimize/maximize.js';
+  historyEntry,
+  itemFile,
+  manifestItem,
+  manifestLayer,
+  round6,
+  type Manifest as RunManifest,
+  type ManifestItem,
+} from '../core/run/run-manifest.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, viewScale, writeGridPng, type GridTile } from './grid-png.js';
@@ -73,69 +78,10 @@ export interface VisualizeRun {
   runShards?: ShardRunner<MaximizeShard, MaximizeShardResult, ShardFrame>;
 }
 
-export interface ManifestItem {
-  index: number;
-  layer?: string;
-  label?: string;
-  objective: string;
-  /** The objective as data (objective-spec.ts): `objectiveFromSpec` rebuilds it. */
-  spec: ObjectiveSpec;
-  file: string;
-  /**
-   * The objective at the start, end and best step; with --diversity, initial and final include
-   * the diversity term and best is the unit's activation on the best image without it.
-   */
-  activation: { initial: number; final: number; best: number };
-  bestStep: number;
-  probability?: number;
-  history?: { step: number; file: string; activation: number; raw?: string }[];
-  /**
-   * What a person sees (image-stats.ts): saturated fraction of colour values, fraction of the
-   * luminance's spectral power above 0.25 cycles/px, and the objective of the best image
-   * without and with the run's transforms (mean of 8 seeded views; absent on queued runs).
-   */
-  stats: {
-    saturated: number;
-    highFrequency: number;
-    objective: number;
-    objectiveWithTransforms?: number;
-  };
-  /** With --diversity: which of the unit's images this is (0..N-1). */
-  facet?: number;
-  /** A dead unit restarted from its best dataset patch, or that patch's whole image (dead-units.ts). */
-  init?: 'patch' | 'image';
-  patch?: { image: string; box: [number, number, number, number]; activation: number };
-  /** A unit whose activation stayed 0: its tile is flat and shows nothing; the reason. */
-  dead?: true;
-  reason?: string;
-  /** With --raw: the `.npy` of the image's float values (the path written, DIR joined with `<stem>.npy`). */
-  raw?: string;
-}
+export type { ManifestItem };
 
-export interface Manifest {
-  tool: string;
-  model: string;
-  layer: string;
-  preset: string;
-  steps: number;
-  size: number;
-  seed: number;
-  backend: string;
-  /** `onnx` or `tfjs`, and its details (version, threads). */
-  engine: string;
-  engineDetails: string;
-  seconds: number;
-  aborted: boolean;
-  /** Worker threads used; with more than one, shard s of the items used seed + s. */
-  workers: number;
-  /** Items per forward/backward pass, when cut smaller than a worker's share. */
-  batch?: number;
-  settings: OptimizationSettings;
-  /** The learning rate as run (the Fourier rate is scaled below 128 px). */
-  effectiveLearningRate: number;
-  items: ManifestItem[];
-  grid: string;
-}
+/** The CLI's manifest: core run-manifest.ts's, with the grid it draws. */
+export type Manifest = RunManifest & { grid: string };
 
 /** Item `i` of a batch as float values and its NHWC shape [1, h, w, c]. */
 function valuesOf(batch: ImageBatch, i: number): [Float32Array, number[]] {
@@ -149,8 +95,6 @@ function imageOf(batch: ImageBatch, i: number): RgbaImage {
   const n = h * w * c;
   return rgbaFromFloats(batch.data.subarray(i * n, (i + 1) * n), w, h, c);
 }
-
-const round = (v: number) => Number(v.toPrecision(6));
 
 /** True when the run goes to worker threads (several workers, or batches cut smaller). */
 function pooled(run: VisualizeRun): boolean {
@@ -178,18 +122,16 @@ async function optimize(run: VisualizeRun): Promise<MaximizeShardResult> {
       runShards: run.runShards,
     });
   }
-  let result: MaximizeResult | undefined;
-  for await (const frame of maximize(run.model, specs.map(objectiveFromSpec), run.settings, {
-    seed: run.seed,
-    signal: run.signal,
-    history: run.history ?? 0,
-    engine: run.engine,
-    yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
-  })) {
-    run.onProgress?.(frame.step, frame.scores);
-    if (frame.result) result = frame.result;
-  }
-  return result!;
+  return lastResult(
+    maximize(run.model, specs.map(objectiveFromSpec), run.settings, {
+      seed: run.seed,
+      signal: run.signal,
+      history: run.history ?? 0,
+      engine: run.engine,
+      yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    }),
+    (frame) => run.onProgress?.(frame.step, frame.scores),
+  );
 }
 
 /**
@@ -233,59 +175,37 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
         facets.map((item) => item.index),
       )))
     : undefined;
+  // A queued run's workers measured the statistics on the float images, which stay there.
+  const stats = facets.map((_, i) => {
+    const [values, [, h, w, c]] = valuesOf(done.best, i);
+    return done.itemStats?.[i] ?? imageStats(values, h, w, c);
+  });
+  const outcome = { ...done, unitScores: unit, stats };
   for (const [i, item] of facets.entries()) {
     const image = imageOf(done.best, i);
-    const [values, [, h, w, c]] = valuesOf(done.best, i);
-    // A queued run's workers measured them on the float images, which stay there.
-    const stats = done.itemStats?.[i] ?? imageStats(values, h, w, c);
     if (run.alpha && done.alpha) {
       const [alpha] = valuesOf(done.alpha, i);
       alpha.forEach((a, p) => (image.data[p * 4 + 3] = Math.round(a * 255)));
     }
-    const file = `${item.stem}.png`;
+    const file = itemFile(item.stem);
     await writeBytesAtomic(path.join(outDir, file), await encodePng(image, scale));
-    const entry: ManifestItem = {
-      index: item.index,
-      ...(item.layer ? { layer: item.layer } : {}),
-      ...(item.label ? { label: item.label } : {}),
-      objective: objectiveFromSpec(item.spec).description,
-      spec: item.spec,
-      file,
-      activation: {
-        initial: round(done.initial[i]),
-        final: round(done.final[i]),
-        best: round(unit[i]),
-      },
-      ...(item.facet === undefined ? {} : { facet: item.facet }),
+    const entry = manifestItem(item, i, outcome, {
       ...revived.get(i),
-      bestStep: done.bestSteps[i],
-      stats: {
-        saturated: round(stats.saturated),
-        highFrequency: round(stats.highFrequency),
-        objective: round(done.bestScores[i]),
-        ...(done.transformedScores
-          ? { objectiveWithTransforms: round(done.transformedScores[i]) }
-          : {}),
-      },
-      ...(probability ? { probability: round(probability[i]) } : {}),
+      ...(probability ? { probability: round6(probability[i]) } : {}),
       ...(run.rawDir === undefined
         ? {}
         : { raw: await writeRawArray(run.rawDir, `${item.stem}.npy`, ...valuesOf(done.best, i)) }),
-    };
+    });
     if (history > 0) {
       entry.history = [];
       const strip: GridTile[] = [];
       for (const frame of done.history) {
-        const frameFile = path.join(
-          'history',
-          `${item.stem}_step${String(frame.step).padStart(5, '0')}.png`,
-        );
+        const historyItem = historyEntry(item.stem, frame.step, frame.scores[i]);
+        const frameFile = historyItem.file;
         const frameImage = imageOf(frame.images, i);
         await writeBytesAtomic(path.join(outDir, frameFile), await encodePng(frameImage, scale));
         entry.history.push({
-          step: frame.step,
-          file: frameFile,
-          activation: round(frame.scores[i]),
+          ...historyItem,
           ...(run.rawDir === undefined
             ? {}
             : {
@@ -306,7 +226,6 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     manifestItems.push(entry);
     tiles.push({ image, label: caption(item, unit[i], probability?.[i]) });
   }
-  const layers = [...new Set(items.map((i) => i.layer ?? 'logits'))];
   await writeGridPng(
     path.join(outDir, 'grid.png'),
     tiles,
@@ -318,7 +237,7 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
   const manifest: Manifest = {
     tool: run.tool,
     model: model.name,
-    layer: layers.join(','),
+    layer: manifestLayer(items),
     preset: run.preset,
     steps: done.steps,
     size,
@@ -328,7 +247,7 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     engineDetails: pooled(run)
       ? `${run.workerData?.engine ?? 'tfjs'} in ${run.workers} worker threads${run.workerData?.engine === 'onnx' ? `, ${run.workerData.threads ?? 1} ONNX Runtime threads each` : ''}`
       : (run.engine?.description ?? 'tfjs'),
-    seconds: round(done.seconds),
+    seconds: round6(done.seconds),
     aborted: done.aborted,
     workers: Math.max(1, Math.min(run.workers ?? 1, items.length)),
     ...(run.batchSize !== undefined && run.batchSize < items.length

@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import { defaultPresetFor } from '../../core/optimize/presets.js';
-import { classSlug } from '../../node/datasets/fashion-mnist.js';
-import type { VisualizeItem } from '../../node/visualize.js';
+import { classItems } from '../../core/run/run-items.js';
 import { DEFAULT_CLASSES, defaultClassSpec, parseClassSpec } from '../class-spec.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
@@ -48,15 +47,7 @@ export function addClassesCommand(program: Command): void {
           return;
         }
         const spec = options.class ?? defaultClassSpec(model.classes);
-        const list: VisualizeItem[] = parseClassSpec(model, spec).map((k) => {
-          const label = model.labels?.[k];
-          return {
-            spec: { kind: 'class', index: k, label } as const,
-            index: k,
-            label,
-            stem: `class_${k}${label ? `_${classSlug(label)}` : ''}`,
-          };
-        });
+        const list = classItems(spec, model.classes, model.labels);
         await runMaximize(model, backend, engine, list, options, true);
       } finally {
         model.dispose();

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { lastConvOfEachBlock } from '../../core/methods/feature-maps.js';
-import { parseIndexSpec } from '../../core/methods/index-spec.js';
 import type { VisModel } from '../../core/models/vis-model.js';
+import { filterItems } from '../../core/run/run-items.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
@@ -25,21 +25,14 @@ function items(
   spec: string | undefined,
   useNeuron: boolean,
 ): VisualizeItem[] {
-  return layers.flatMap((layer) => {
-    const channels = model.layer(layer).channels ?? 0;
-    const indices = parseIndexSpec(
-      spec ?? (layers.length > 1 ? '0-7' : '0-15'),
-      channels,
-      'filter',
-      `layer '${layer}'`,
-    ).filter((k) => k < channels);
-    return indices.map((k) => ({
-      spec: { kind: useNeuron ? 'neuron' : 'channel', layer, index: k } as const,
-      index: k,
+  return layers.flatMap((layer) =>
+    filterItems(
       layer,
-      stem: `${layer}_${k}`,
-    }));
-  });
+      model.layer(layer).channels ?? 0,
+      spec ?? (layers.length > 1 ? '0-7' : '0-15'),
+      useNeuron,
+    ),
+  );
 }
 
 export function addFiltersCommand(program: Command): void {

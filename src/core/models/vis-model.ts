@@ -12,6 +12,7 @@ import { LOGITS, forward, type ForwardOptions, type LogitsSource } from './forwa
 import { buildLayerGraph, type LayerNode } from './layer-graph.js';
 import { meanPixel, toModelInput, validateInputSpec, type InputSpec } from './input-spec.js';
 import { acceptsAnySize, withInputSize } from './resize-input.js';
+import { classIndexOf } from '../run/run-items.js';
 
 export interface VisModelOptions {
   /** Display name (e.g. `embedded`, `vgg16`, a path). */
@@ -195,22 +196,9 @@ export class VisModel {
   /** The class index for a name or number (`tabby`, `281`). */
   classIndex(spec: string | number): number {
     this.requireClassifier('a class target');
-    const count = this.classes;
-    const asNumber = typeof spec === 'number' ? spec : /^\d+$/.test(spec.trim()) ? Number(spec) : NaN;
-    if (!Number.isNaN(asNumber)) {
-      if (asNumber < 0 || asNumber >= count) {
-        throw new ConvscopeError(`class ${asNumber} is out of range; the model has ${count} classes (0-${count - 1})`);
-      }
-      return asNumber;
-    }
-    const wanted = String(spec).trim().toLowerCase();
-    const index = this.labels?.findIndex((l) => l.toLowerCase() === wanted) ?? -1;
-    if (index < 0) {
-      const known = this.labels ? `; classes are: ${listForMessage(this.labels)}` : ' (the model has no class names)';
-      throw new ConvscopeError(`unknown class '${spec}'${known}`);
-    }
-    return index;
+    return classIndexOf(spec, this.classes, this.labels);
   }
+
 
   /**
    * The same model at another input size (fully convolutional models only; the error says

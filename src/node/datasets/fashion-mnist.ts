@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConvscopeError } from '../../core/errors.js';
 import { readIdx } from './idx.js';
+import { classSlug } from '../../core/run/run-items.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -75,13 +76,8 @@ export async function loadFashionMnist(
   return { images: images.data, labels: labels.data, count };
 }
 
-/** A file-name slug of a class name: 'T-shirt/top' -> 't-shirt-top', 'Ankle boot' -> 'ankle-boot'. */
-export function classSlug(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-}
+/** A file-name slug of a class name (core run-items.ts: the stems of both faces use it). */
+export { classSlug };
 
 /**
  * The mean image of a split, values in [0, 1] (28 x 28). Activation maximization centres its

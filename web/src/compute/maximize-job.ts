@@ -9,6 +9,7 @@ import { objectiveFromSpec } from '../../../src/core/objectives/objective-spec.j
 import { effectiveStepRule, maximize } from '../../../src/core/optimize/maximize.js';
 import { unitScores } from '../../../src/core/optimize/unit-scores.js';
 import { resolveRun } from '../../../src/core/optimize/resolve-run.js';
+import { lastResult } from '../../../src/core/run/last-result.js';
 import type { VisModel } from '../../../src/core/models/vis-model.js';
 import type { MaximizeDone, MaximizeFrame, MaximizeRequest } from '../bridge/protocol.js';
 import { batchImage } from './images.js';
@@ -17,7 +18,10 @@ import { batchImage } from './images.js';
 function nextTask(): Promise<void> {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
+    // addEventListener (not onmessage): the same code typechecks against Node's MessagePort,
+    // where the run-record test runs this job.
+    channel.port1.addEventListener('message', () => resolve(), { once: true });
+    channel.port1.start();
     channel.port2.postMessage(null);
   });
 }
@@ -61,49 +65,46 @@ export class MaximizeJob {
     const start = performance.now();
     try {
       const objectives = request.objectives.map(objectiveFromSpec);
-      for await (const frame of maximize(model, objectives, settings, {
-        seed: request.seed,
-        signal: this.signal,
-        frameEvery: request.frameEvery,
-        yieldControl: () => this.between(),
-      })) {
-        // With diversity, N images per objective (maximize expands them).
-        const images = Array.from({ length: frame.images.shape[0] }, (_, i) =>
-          batchImage(frame.images, i),
-        );
-        const seconds = (performance.now() - start) / 1000;
-        onFrame({
-          step: frame.step,
-          steps: frame.steps,
-          images,
-          scores: frame.scores,
-          rate: seconds > 0 ? frame.step / seconds : 0,
-        });
-        const result = frame.result;
-        if (result) {
-          const facets = settings.diversity?.images ?? 1;
-          const specs = request.objectives.flatMap((spec) => Array(facets).fill(spec));
-          return {
-            ...(facets > 1 ? { unitScores: await unitScores(model, specs, result.best) } : {}),
-            steps: result.steps,
-            aborted: result.aborted,
-            seconds: result.seconds,
-            best: Array.from({ length: result.best.shape[0] }, (_, i) =>
-              batchImage(result.best, i),
-            ),
-            bestScores: result.bestScores,
-            bestSteps: result.bestSteps,
-            initial: result.initial,
-            final: result.final,
-            settings,
-            effectiveLearningRate: effectiveStepRule(settings, model.input.height).lr,
-            size: model.input.height,
-            stats: batchStats(result.best),
-            ...(result.transformedScores ? { transformedScores: result.transformedScores } : {}),
-          };
-        }
-      }
-      throw new Error('the optimization ended without a result');
+      const result = await lastResult(
+        maximize(model, objectives, settings, {
+          seed: request.seed,
+          signal: this.signal,
+          frameEvery: request.frameEvery,
+          yieldControl: () => this.between(),
+        }),
+        (frame) => {
+          // With diversity, N images per objective (maximize expands them).
+          const images = Array.from({ length: frame.images.shape[0] }, (_, i) =>
+            batchImage(frame.images, i),
+          );
+          const seconds = (performance.now() - start) / 1000;
+          onFrame({
+            step: frame.step,
+            steps: frame.steps,
+            images,
+            scores: frame.scores,
+            rate: seconds > 0 ? frame.step / seconds : 0,
+          });
+        },
+      );
+      const facets = settings.diversity?.images ?? 1;
+      const specs = request.objectives.flatMap((spec) => Array(facets).fill(spec));
+      return {
+        ...(facets > 1 ? { unitScores: await unitScores(model, specs, result.best) } : {}),
+        steps: result.steps,
+        aborted: result.aborted,
+        seconds: result.seconds,
+        best: Array.from({ length: result.best.shape[0] }, (_, i) => batchImage(result.best, i)),
+        bestScores: result.bestScores,
+        bestSteps: result.bestSteps,
+        initial: result.initial,
+        final: result.final,
+        settings,
+        effectiveLearningRate: effectiveStepRule(settings, model.input.height).lr,
+        size: model.input.height,
+        stats: batchStats(result.best),
+        ...(result.transformedScores ? { transformedScores: result.transformedScores } : {}),
+      };
     } finally {
       if (run.resized) model.dispose();
     }

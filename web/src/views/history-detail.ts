@@ -55,7 +55,7 @@ export class HistoryDetail {
       h(
         'header',
         {},
-        h('h3', {}, run.items[item].label),
+        h('h3', {}, run.items[item].caption),
         h('button', { type: 'button', class: 'close', onclick: onClose, title: 'close' }, '×'),
       ),
       this.canvas,

@@ -4,9 +4,9 @@
  * activation; pause, resume, stop, re-run with a new seed. A click on a tile opens its history
  * (slider, chart, downloads). The optimization runs in the worker; this view only draws.
  */
-import { parseIndexSpec } from '../../../src/core/methods/index-spec.js';
 import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
 import { defaultPresetFor, getPreset } from '../../../src/core/optimize/presets.js';
+import { classItems, facetItems, filterItems } from '../../../src/core/run/run-items.js';
 import type { RunningJob } from '../bridge/client.js';
 import { formatValue, h } from '../draw/dom.js';
 import { drawRgba } from '../draw/images.js';
@@ -44,53 +44,35 @@ function chooseItems(
 const facetCount = (ctx: ViewContext): number =>
   Math.max(1, Number(ctx.state.options.diversity ?? 1) || 1);
 
-/** One tile per image: each item N times, labelled with its facet. */
+/** One tile per image: each item N times (core's facet stems), captioned with its facet. */
 function withFacets<T extends { items: RunItem[] }>(chosen: T, facets: number): T {
   if (facets <= 1) return chosen;
-  const items = chosen.items.flatMap((item) =>
-    Array.from({ length: facets }, (_, j) => ({
-      ...item,
-      label: `${item.label} · ${j}`,
-      stem: `${item.stem}_d${j}`,
-    })),
-  );
+  const items = facetItems(chosen.items, facets).map((item) => ({
+    ...item,
+    caption: `${item.caption} · ${item.facet}`,
+  }));
   return { ...chosen, items };
 }
 
+/** The form's items through core run-items.ts: the CLI's class grammar, stems and objectives. */
 function chooseAll(
   ctx: ViewContext,
   task: Task,
 ): { items: RunItem[]; objectives: ObjectiveSpec[]; layer: string } {
   const { model, state } = ctx;
   if (task === 'classes') {
-    const count = model.classes ?? 0;
-    const names = model.labels ?? [];
-    const byName = (text: string) =>
-      names.findIndex((n) => n.toLowerCase() === text.trim().toLowerCase());
-    const spec = state.classes;
-    const indices = spec.split(',').every((part) => byName(part) >= 0)
-      ? spec.split(',').map(byName)
-      : parseIndexSpec(spec, count, 'class');
-    const items = indices.map((index) => ({
-      index,
-      label: names[index] ?? `class ${index}`,
-      stem: `class_${index}`,
-      spec: { kind: 'class', index, label: names[index] } as ObjectiveSpec,
+    const items = classItems(state.classes, model.classes ?? 0, model.labels).map((item) => ({
+      ...item,
+      caption: item.label ?? `class ${item.index}`,
     }));
     return { items, objectives: items.map((i) => i.spec), layer: 'logits' };
   }
   const layer = state.layer ?? model.defaultLayer;
   const node = model.layers.find((l) => l.name === layer);
   const channels = node?.channels ?? 0;
-  const spec = state.filters ?? defaultFilters(channels);
-  const indices = parseIndexSpec(spec, channels, 'filter', `layer '${layer}'`);
-  const items = indices.map((index) => ({
-    index,
-    label: `filter ${index}`,
-    stem: `${layer}_${index}`,
-    layer,
-    spec: { kind: 'channel', layer, index } as ObjectiveSpec,
-  }));
+  const items = filterItems(layer, channels, state.filters ?? defaultFilters(channels)).map(
+    (item) => ({ ...item, caption: `filter ${item.index}` }),
+  );
   return { items, objectives: items.map((i) => i.spec), layer };
 }
 
@@ -121,7 +103,10 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
         : ctx.state.classes === 'all' && (model.classes ?? 0) > MAX_ITEMS
           ? '0-7'
           : ctx.state.classes,
-    title: 'e.g. 0-15, 3,9,12 or all' + (task === 'classes' ? ' or class names' : ''),
+    title:
+      task === 'classes'
+        ? 'e.g. 0-9, 3,7, all or class names, mixed: 0-2,Bag'
+        : 'e.g. 0-15, 3,9,12 or all',
   });
   layerSelect.addEventListener('change', () => {
     ctx.update({ layer: layerSelect.value });
@@ -212,7 +197,7 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
             title: 'click for its history',
           },
           canvases[i],
-          h('figcaption', {}, h('span', { class: 'name' }, item.label), ' ', values[i]),
+          h('figcaption', {}, h('span', { class: 'name' }, item.caption), ' ', values[i]),
         ),
       ),
     );
