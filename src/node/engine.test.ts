@@ -26,7 +26,14 @@ beforeAll(async () => {
 afterAll(() => model?.dispose());
 
 async function run(engine?: TfjsEngine | AutoEngine, fuse = true): Promise<MaximizeResult> {
-  const settings = applyOverrides(getPreset('lucid').settings, { steps: 8 });
+  // The rate lucid ran at 28 px before issue 16 (0.05 x 128 / 28). At 0.05, block2_conv2:1
+  // stays at the edge of dead for 8 steps (means ~1e-4 where its live values are ~0.1), where
+  // a one-ulp difference between engines flips ReLUs: its best score differs by 6% (1.6e-3 of
+  // the pair) while block3_conv1:4 agrees to 6 digits.
+  const settings = applyOverrides(getPreset('lucid').settings, {
+    steps: 8,
+    lr: (0.05 * 128) / 28,
+  });
   const objectives = [channel('block2_conv2', 1), channel('block3_conv1', 4)];
   let result: MaximizeResult | undefined;
   for await (const frame of maximize(model, objectives, settings, { seed: 2, engine, fuse })) {
