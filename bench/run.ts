@@ -37,6 +37,7 @@ import {
 } from '../src/core/kernel-patches/register.js';
 import { channel } from '../src/core/objectives/objective.js';
 import { maximize } from '../src/core/optimize/maximize.js';
+import { lastResult } from '../src/core/run/last-result.js';
 import { getPreset } from '../src/core/optimize/presets.js';
 import { applyOverrides } from '../src/core/optimize/setting-options.js';
 import { spawnSync } from 'node:child_process';
@@ -135,14 +136,13 @@ async function maximizeCase(
 ): Promise<Result> {
   const rate = async (count: number, engine?: NetworkEngine) => {
     const settings = applyOverrides(getPreset('lucid').settings, { steps: count });
-    let seconds = 0;
-    for await (const frame of maximize(model, [channel(layer, 0)], settings, {
-      seed: 1,
-      frameEvery: 16, // as in a 512-step run
-      engine,
-    })) {
-      if (frame.result) seconds = frame.result.seconds;
-    }
+    const { seconds } = await lastResult(
+      maximize(model, [channel(layer, 0)], settings, {
+        seed: 1,
+        frameEvery: 16, // as in a 512-step run
+        engine,
+      }),
+    );
     return count / seconds;
   };
   useFastGradients();

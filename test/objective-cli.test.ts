@@ -95,7 +95,7 @@ describe('--objective', () => {
     const cases: [string[], RegExp][] = [
       [['block2_conv1:3 +'], /cannot read --objective at column 17 \(the end\): expected a unit/],
       [['blok2_conv1:3'], /unknown layer 'blok2_conv1'/],
-      [['block2_conv1:999'], /filter 999 is out of range for layer 'block2_conv1'/],
+      [['block2_conv1:999'], /filter 999 is out of range; layer 'block2_conv1' has 32 filters/],
       [
         ['block2_conv1:3', '--layer', 'block2_conv1'],
         /--objective and --layer both say what to optimize/,

@@ -14,6 +14,7 @@ import { receptiveBox, unclampedBox } from '../core/models/receptive-field.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { objectiveFromSpec, type ObjectiveSpec } from '../core/objectives/objective-spec.js';
 import { maximize, type ImageBatch, type MaximizeResult } from '../core/optimize/maximize.js';
+import { lastResult } from '../core/run/last-result.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
 import { readFile } from 'node:fs/promises';
 import { ConvscopeError } from '../core/errors.js';
@@ -149,19 +150,17 @@ async function optimizeFrom(
   spec: ObjectiveSpec,
   init: tf.Tensor4D,
 ): Promise<MaximizeResult> {
-  let result: MaximizeResult | undefined;
   try {
-    for await (const frame of maximize(run.model, [objectiveFromSpec(spec)], settings, {
-      seed: run.seed,
-      init,
-      engine: run.engine,
-    })) {
-      if (frame.result) result = frame.result;
-    }
+    return await lastResult(
+      maximize(run.model, [objectiveFromSpec(spec)], settings, {
+        seed: run.seed,
+        init,
+        engine: run.engine,
+      }),
+    );
   } finally {
     init.dispose();
   }
-  return result!;
 }
 
 /**

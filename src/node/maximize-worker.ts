@@ -6,7 +6,8 @@
  */
 import { objectiveFromSpec } from '../core/objectives/objective-spec.js';
 import type { ObjectiveSpec } from '../core/objectives/spec-types.js';
-import { maximize, type MaximizeResult } from '../core/optimize/maximize.js';
+import { maximize } from '../core/optimize/maximize.js';
+import { lastResult } from '../core/run/last-result.js';
 import { unitScores } from '../core/optimize/unit-scores.js';
 import type {
   MaximizeShard,
@@ -15,44 +16,40 @@ import type {
   ShardFrame,
 } from './maximize-pool.js';
 import { classProbabilities } from './class-probabilities.js';
-import { poolWorkerData, serveTasks } from './worker-pool-serve.js';
-import { workerModel } from './worker-model.js';
+import { serveModelTasks } from './worker-model.js';
 
-const setup = poolWorkerData<MaximizeWorkerData>();
-const open = workerModel(setup);
-
-serveTasks<MaximizeShard, MaximizeShardResult, ShardFrame>(async (shard, emit) => {
-  let result: MaximizeResult | undefined;
-  const { model, engine } = await open();
-  for await (const frame of maximize(model, shard.specs.map(objectiveFromSpec), shard.settings, {
-    seed: shard.seed,
-    history: shard.history,
-    frameEvery: shard.frameEvery,
-    engine,
-    yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
-  })) {
-    emit({ step: frame.step, scores: frame.scores });
-    if (frame.result) result = frame.result;
-  }
-  // With diversity, each image's unit activation without the term (from the float images,
-  // which stay here when the shard came from the queue).
-  const facets = shard.settings.diversity?.images ?? 1;
-  const unit =
-    facets > 1
-      ? {
-          unitScores: await unitScores(
-            model,
-            shard.specs.flatMap((spec) => Array<ObjectiveSpec>(facets).fill(spec)),
-            result!.best,
-          ),
-        }
-      : {};
-  if (!shard.probability) return { ...result!, ...unit };
-  // Probabilities are asked for class objectives only (the classes command).
-  const classes = shard.specs.map((spec) => (spec.kind === 'class' ? spec.index : 0));
-  return {
-    ...result!,
-    ...unit,
-    probabilities: await classProbabilities(model, result!.best, classes),
-  };
-});
+serveModelTasks<MaximizeWorkerData, MaximizeShard, MaximizeShardResult, ShardFrame>(
+  async (shard, { model, engine }, emit) => {
+    const result = await lastResult(
+      maximize(model, shard.specs.map(objectiveFromSpec), shard.settings, {
+        seed: shard.seed,
+        history: shard.history,
+        frameEvery: shard.frameEvery,
+        engine,
+        yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      }),
+      (frame) => emit({ step: frame.step, scores: frame.scores }),
+    );
+    // With diversity, each image's unit activation without the term (from the float images,
+    // which stay here when the shard came from the queue).
+    const facets = shard.settings.diversity?.images ?? 1;
+    const unit =
+      facets > 1
+        ? {
+            unitScores: await unitScores(
+              model,
+              shard.specs.flatMap((spec) => Array<ObjectiveSpec>(facets).fill(spec)),
+              result.best,
+            ),
+          }
+        : {};
+    if (!shard.probability) return { ...result, ...unit };
+    // Probabilities are asked for class objectives only (the classes command).
+    const classes = shard.specs.map((spec) => (spec.kind === 'class' ? spec.index : 0));
+    return {
+      ...result,
+      ...unit,
+      probabilities: await classProbabilities(model, result.best, classes),
+    };
+  },
+);

@@ -3,12 +3,8 @@
  * it opens the model once (worker-model.ts) and scans the shards it is sent (patches-shard.ts).
  */
 import { scanShard, type PatchesWorkerData, type ShardTask } from './patches-shard.js';
-import { poolWorkerData, serveTasks } from './worker-pool-serve.js';
-import { workerModel } from './worker-model.js';
+import { serveModelTasks } from './worker-model.js';
 
-const opened = workerModel(poolWorkerData<PatchesWorkerData>());
-
-serveTasks(async (shard: ShardTask) => {
-  const { model, engine } = await opened();
-  return scanShard(model, shard, engine);
-});
+serveModelTasks<PatchesWorkerData, ShardTask, Awaited<ReturnType<typeof scanShard>>>(
+  (shard, { model, engine }) => scanShard(model, shard, engine),
+);

@@ -17,6 +17,7 @@ import type { ArrayBatch, NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import { LOGITS, type ForwardOptions } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
+import { channelIndex } from './index-spec.js';
 
 export type AttributionTarget =
   | {
@@ -48,12 +49,7 @@ export async function resolveTarget(
     return target;
   }
   const node = model.layer(target.layer);
-  const channels = node.channels ?? 0;
-  if (!Number.isInteger(target.filter) || target.filter < 0 || target.filter >= channels) {
-    throw new ConvscopeError(
-      `filter ${target.filter} is out of range; layer '${target.layer}' has ${channels} channels (0-${channels - 1})`,
-    );
-  }
+  channelIndex(node, target.filter);
   if (target.position === undefined || !node.spatial) {
     return { kind: 'unit', layer: target.layer, filter: target.filter };
   }

@@ -290,7 +290,7 @@ describe('saliency, SmoothGrad, Grad-CAM', () => {
     const image = tf.zeros([10, 10, 1]) as tf.Tensor3D;
     await expect(
       attribute(vis, image, 'guided', { kind: 'unit', layer: 'c2', filter: 8 }),
-    ).rejects.toThrow(/filter 8 is out of range; layer 'c2' has 8 channels/);
+    ).rejects.toThrow(/filter 8 is out of range; layer 'c2' has 8 filters/);
     await expect(
       attribute(vis, image, 'guided', { kind: 'unit', layer: 'c9', filter: 0 }),
     ).rejects.toThrow(/unknown layer 'c9'/);

@@ -14,6 +14,7 @@ import { channelOf, minMax, normalizeMinMax } from '../image/normalize.js';
 import type { RgbaImage } from '../image/rgba.js';
 import type { LayerNode } from '../models/layer-graph.js';
 import type { VisModel } from '../models/vis-model.js';
+import { channelIndex } from './index-spec.js';
 
 export interface FeatureMapOptions {
   /** Channels per layer (default all), by layer name. */
@@ -114,13 +115,7 @@ export async function featureMaps(
       const [, height, width, count] = tensor.shape as [number, number, number, number];
       const values = await tensor.data();
       const wanted = options.channels?.[name] ?? Array.from({ length: count }, (_, i) => i);
-      for (const c of wanted) {
-        if (!Number.isInteger(c) || c < 0 || c >= count) {
-          throw new ConvscopeError(
-            `channel ${c} is out of range; layer '${name}' has ${count} channels (0-${count - 1})`,
-          );
-        }
-      }
+      for (const c of wanted) channelIndex({ name, channels: count }, c, 'channel');
       const layerRange = options.normalize === 'layer' ? minMax(values) : undefined;
       const channels = wanted.map((index) => {
         const map = channelOf(values, count, index);

@@ -1,6 +1,7 @@
 /**
  * Index lists as people type them on a command line or in a form: `0-7`, `3,9,12`, `all`,
- * `0-3,10`. Parsed against a count so an out-of-range index is an error that says the range.
+ * `0-3,10`. Parsed against a count so an out-of-range index is an error that says the range;
+ * `channelIndex` is the same check for one index, used by every method that takes a filter.
  */
 import { ConvscopeError } from '../errors.js';
 
@@ -29,14 +30,32 @@ export function parseIndexSpec(
     if (hi < lo) {
       throw new ConvscopeError(`range ${lo}-${hi} is backwards; did you mean ${hi}-${lo}?`);
     }
-    for (const i of [lo, hi]) {
-      if (i >= count) {
-        throw new ConvscopeError(
-          `${what} ${i} is out of range; ${owner ? `${owner} has ${count} ${what}s` : `there are ${count}`} (0-${count - 1})`,
-        );
-      }
-    }
+    for (const i of [lo, hi]) if (i >= count) throw outOfRange(what, i, count, owner);
     for (let i = lo; i <= hi; i++) if (!out.includes(i)) out.push(i);
   }
   return out;
+}
+
+/** The one wording of an index past its count: `filter 9 is out of range; layer 'c' has 4 filters (0-3)`. */
+function outOfRange(what: string, index: number, count: number, owner?: string): ConvscopeError {
+  return new ConvscopeError(
+    `${what} ${index} is out of range; ${owner ? `${owner} has ${count} ${what}s` : `there are ${count}`} (0-${count - 1})`,
+  );
+}
+
+/**
+ * `index` when it names one of the layer's channels (an integer in [0, channels)); otherwise the
+ * error every method gives. `what` names the index as the caller's user knows it.
+ *
+ * @example channelIndex({ name: 'conv1', channels: 4 }, 2) // 2
+ */
+export function channelIndex(
+  layer: { name: string; channels?: number | null },
+  index: number,
+  what = 'filter',
+): number {
+  const count = layer.channels ?? 0;
+  if (!Number.isInteger(index) || index < 0 || index >= count)
+    throw outOfRange(what, index, count, `layer '${layer.name}'`);
+  return index;
 }

@@ -14,6 +14,7 @@ import { applyColormap, diverging } from '../image/colormap.js';
 import { minMax, normalizeMinMax, normalizeSigned } from '../image/normalize.js';
 import { rgbaFromFloats, type RgbaImage } from '../image/rgba.js';
 import type { VisModel } from '../models/vis-model.js';
+import { channelIndex } from './index-spec.js';
 
 /** How input channels become tiles: auto = rgb for 1 or 3 inputs, else slices. */
 export type InputChannelMode = 'auto' | 'rgb' | 'slices' | 'mean';
@@ -87,13 +88,7 @@ export async function filterWeights(
   const [kh, kw, cin, cout] = kernel.shape;
   const values = await kernel.data();
   const filters = options.filters ?? Array.from({ length: cout }, (_, i) => i);
-  for (const f of filters) {
-    if (!Number.isInteger(f) || f < 0 || f >= cout) {
-      throw new ConvscopeError(
-        `filter ${f} is out of range; layer '${layerName}' has ${cout} filters (0-${cout - 1})`,
-      );
-    }
-  }
+  for (const f of filters) channelIndex({ name: layerName, channels: cout }, f);
   let mode = options.inputChannels ?? 'auto';
   if (mode === 'auto') mode = cin === 1 || cin === 3 ? 'rgb' : 'slices';
   if (mode === 'rgb' && cin !== 1 && cin !== 3) {

@@ -14,6 +14,7 @@ import { LOGITS } from '../models/forward.js';
 import type { VisModel } from '../models/vis-model.js';
 import { lpNorm, totalVariation as imageTotalVariation } from '../regularizers/penalties.js';
 import type { ObjectiveSpec } from './spec-types.js';
+import { channelIndex } from '../methods/index-spec.js';
 
 /** The `input` pseudo-layer: the image being optimized, before transforms, in [0, 1]. */
 export const INPUT = '@input';
@@ -237,12 +238,7 @@ export function checkObjective(model: VisModel, objective: Objective): void {
       continue;
     }
     const node = model.layer(layer);
-    const channels = node.channels ?? 0;
-    if (index !== undefined && (!Number.isInteger(index) || index < 0 || index >= channels)) {
-      throw new ConvscopeError(
-        `filter ${index} is out of range for layer '${layer}', which has ${channels} channels (0-${channels - 1})`,
-      );
-    }
+    if (index !== undefined) channelIndex(node, index);
     if (position && node.spatial) {
       const [h, w] = node.outputShape as number[];
       const [y, x] = position;

@@ -269,7 +269,7 @@ describe('maximize', () => {
       /unknown layer 'conv9'.*conv1, pool1, conv2/,
     );
     await expect(run(smallModel(), [channel('conv2', 8)], quick('lucid', 1))).rejects.toThrow(
-      /filter 8 is out of range.*8 channels \(0-7\)/,
+      /filter 8 is out of range.*8 filters \(0-7\)/,
     );
   });
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../../../src/core/errors.js';
 import { cropRgba, rgbaFromFloats } from '../../../src/core/image/rgba.js';
 import { TopKTracker } from '../../../src/core/methods/top-k.js';
+import { channelIndex } from '../../../src/core/methods/index-spec.js';
 import { unclampedBox } from '../../../src/core/models/receptive-field.js';
 import type { VisModel } from '../../../src/core/models/vis-model.js';
 import type { PatchesRequest, PatchesResult } from '../bridge/protocol.js';
@@ -68,11 +69,7 @@ export async function patches(model: VisModel, request: PatchesRequest): Promise
     throw new ConvscopeError('no scan of this layer yet', 'drop a folder of images first');
   }
   const { tracker, inputs } = last;
-  if (request.unit < 0 || request.unit >= tracker.channels) {
-    throw new ConvscopeError(
-      `unit ${request.unit} is out of range; layer '${request.layer}' has ${tracker.channels} channels`,
-    );
-  }
+  channelIndex({ name: request.layer, channels: tracker.channels }, request.unit);
   const field = model.layer(request.layer).receptiveField!;
   const { height, width, channels } = model.input;
   return {
