@@ -23,7 +23,7 @@ import { macoSpectrum } from '../node/maco-spectrum-images.js';
 import { expandImagePaths } from '../node/images.js';
 import { readPatchesManifest } from '../node/dead-units.js';
 import { printJson, type GlobalOptions } from './common.js';
-import { workerCount } from './option-values.js';
+import { intOption, workerCount } from './option-values.js';
 import { startProgress } from './progress.js';
 
 export interface MaximizeCliOptions extends GlobalOptions {
@@ -125,11 +125,7 @@ async function resolveBatch(
 
 /** `--batch N`: a positive integer. */
 function explicitBatch(options: MaximizeCliOptions): number {
-  const batch = Number(options.batch);
-  if (String(options.batch).trim() === '' || !Number.isInteger(batch) || batch < 1) {
-    throw new ConvscopeError(`--batch must be a positive integer or auto, got '${options.batch}'`);
-  }
-  return batch;
+  return intOption(options.batch, '--batch', 'positive', 'auto')!;
 }
 
 /** `--resume` needs `--queue`; `--raw` needs the float images, which stay on the workers. */
@@ -207,13 +203,8 @@ export async function runMaximize(
   checkDiversityOptions(options);
   // A file that is no patches manifest is refused now, not only once a unit turns out dead.
   if (options.patches !== undefined) await readPatchesManifest(options.patches);
-  const history = options.history === undefined ? 0 : Number(options.history);
-  if (!Number.isInteger(history) || history < 0) {
-    throw new ConvscopeError(`--history must be a positive integer, got '${options.history}'`);
-  }
-  const seed = options.seed === undefined ? 0 : Number(options.seed);
-  if (!Number.isInteger(seed))
-    throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
+  const history = intOption(options.history, '--history', 'non-negative') ?? 0;
+  const seed = intOption(options.seed, '--seed', 'any') ?? 0;
   // auto: one worker per core for runs of 4 items or more (a worker costs ~1 s to start);
   // results depend on the worker count (shard s uses seed + s), which the manifest records.
   // With ONNX Runtime the workers share its threads (threads / workers each): the image side

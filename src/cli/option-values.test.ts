@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { attributeFlags } from './attribute-flags.js';
-import { FITS, choice, pngOut, positiveInt, workerCount } from './option-values.js';
+import { FITS, choice, intOption, pngOut, positiveInt, workerCount } from './option-values.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -15,6 +15,20 @@ describe('option values', () => {
         `--batch must be a positive integer, got '${bad}'`,
       );
     }
+  });
+
+  it('intOption takes positive, non-negative or any whole numbers, naming what else fits', () => {
+    expect(intOption('0', '--history', 'non-negative')).toBe(0);
+    expect(intOption('-7', '--seed', 'any')).toBe(-7);
+    expect(intOption(5, '--top')).toBe(5);
+    expect(() => intOption('-1', '--history', 'non-negative')).toThrow(
+      "--history must be a non-negative integer, got '-1'",
+    );
+    expect(() => intOption('1.5', '--seed', 'any')).toThrow("--seed must be an integer, got '1.5'");
+    expect(() => intOption(' ', '--seed', 'any')).toThrow("--seed must be an integer, got ' '");
+    expect(() => intOption('0', '--batch', 'positive', 'auto')).toThrow(
+      "--batch must be a positive integer or auto, got '0'",
+    );
   });
 
   it('choice lists the accepted words', () => {

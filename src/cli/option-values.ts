@@ -9,14 +9,40 @@ import path from 'node:path';
 import { ConvscopeError } from '../core/errors.js';
 import { defaultPoolSize } from '../node/worker-pool.js';
 
-/** A whole number of at least 1, or undefined when the option was not given. */
-export function positiveInt(value: string | undefined, flag: string): number | undefined {
+/** Which whole numbers a flag takes. */
+export type IntRange = 'positive' | 'non-negative' | 'any';
+
+const RANGE_WORDS: Record<IntRange, string> = {
+  positive: 'a positive integer',
+  'non-negative': 'a non-negative integer',
+  any: 'an integer',
+};
+
+/**
+ * The one integer-flag parser: the flag's whole number in `range`, or undefined when the option
+ * was not given; `alternative` names what else the flag takes (`auto`) in the error.
+ *
+ * @example intOption('3', '--history', 'non-negative') // 3
+ */
+export function intOption(
+  value: string | number | undefined,
+  flag: string,
+  range: IntRange = 'positive',
+  alternative?: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1) {
-    throw new ConvscopeError(`${flag} must be a positive integer, got '${value}'`);
+  const low = range === 'positive' ? 1 : range === 'non-negative' ? 0 : -Infinity;
+  if (String(value).trim() === '' || !Number.isInteger(n) || n < low) {
+    const accepted = `${RANGE_WORDS[range]}${alternative ? ` or ${alternative}` : ''}`;
+    throw new ConvscopeError(`${flag} must be ${accepted}, got '${value}'`);
   }
   return n;
+}
+
+/** A whole number of at least 1, or undefined when the option was not given. */
+export function positiveInt(value: string | undefined, flag: string): number | undefined {
+  return intOption(value, flag, 'positive');
 }
 
 /**
@@ -46,10 +72,7 @@ export function workerCount(
   options: { quiet?: boolean; cores?: number; flag?: string } = {},
 ): number {
   const flag = options.flag ?? '--workers';
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1) {
-    throw new ConvscopeError(`${flag} must be a positive integer or auto, got '${value}'`);
-  }
+  const n = intOption(value, flag, 'positive', 'auto')!;
   const cores = options.cores ?? defaultPoolSize();
   if (n <= cores) return n;
   if (!options.quiet) {

@@ -14,7 +14,7 @@ import { atlasRun } from '../../node/atlas/setup.js';
 import { TOOL } from '../../node/package-info.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { ConvscopeError } from '../../core/errors.js';
-import { positiveInt, workerCount } from '../option-values.js';
+import { intOption, positiveInt, workerCount } from '../option-values.js';
 import { startProgress } from '../progress.js';
 
 interface AtlasOptions extends GlobalOptions {
@@ -72,9 +72,7 @@ export function addAtlasCommand(program: Command): void {
         options.workers === undefined
           ? undefined
           : workerCount(options.workers, { quiet: options.quiet });
-      const seed = options.seed === undefined ? 0 : Number(options.seed);
-      if (!Number.isInteger(seed))
-        throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
+      const seed = intOption(options.seed, '--seed', 'any') ?? 0;
       const { model, backend, engine } = await setUp(options);
       const controller = new AbortController();
       const stop = () => controller.abort();

@@ -36,7 +36,7 @@ import {
 } from '../attribute-flags.js';
 import { parseClassSpec } from '../class-spec.js';
 import { addAliasedOption, given } from '../option-aliases.js';
-import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
+import { FITS, choice, intOption, pngOut, positiveInt } from '../option-values.js';
 
 interface AttributeOptions extends GlobalOptions {
   image: string;
@@ -192,10 +192,7 @@ export function addAttributeCommand(program: Command): void {
       choice(options.fit, FITS, '--fit');
       pngOut(options.out);
       const methodOptions = methodOptionValues(options);
-      const seed = options.seed === undefined ? 0 : Number(options.seed);
-      if (!Number.isInteger(seed)) {
-        throw new ConvscopeError(`--seed must be an integer, got '${options.seed}'`);
-      }
+      const seed = intOption(options.seed, '--seed', 'any') ?? 0;
       const scaleWanted = positiveInt(options.scale, '--scale');
       parsePosition(options.position);
       const { model, engine } = await setUp(options);

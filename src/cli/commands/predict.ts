@@ -5,14 +5,13 @@
  * classified.
  */
 import type { Command } from 'commander';
-import { ConvscopeError } from '../../core/errors.js';
 import { rgbaFromFloats } from '../../core/image/rgba.js';
 import { classifyFiles } from '../../node/classify-files.js';
 import { viewScale, writeGridPng, type GridTile } from '../../node/grid-png.js';
 import { expandImagePaths, loadImage, type Fit } from '../../node/images.js';
 import { action, printJson, setUp, withModelOptions, type GlobalOptions } from '../common.js';
 import { addAliasedOption } from '../option-aliases.js';
-import { FITS, choice, pngOut, positiveInt } from '../option-values.js';
+import { FITS, choice, intOption, pngOut, positiveInt } from '../option-values.js';
 
 interface PredictOptions extends GlobalOptions {
   images: string[];
@@ -49,9 +48,7 @@ export function addPredictCommand(program: Command): void {
       ),
   ).action(
     action(async (options: PredictOptions) => {
-      const top = Number(options.top);
-      if (!Number.isInteger(top) || top < 1)
-        throw new ConvscopeError(`--top must be a positive integer, got '${options.top}'`);
+      const top = intOption(options.top, '--top')!;
       const batchSize = positiveInt(options.batch, '--batch')!;
       choice(options.fit, FITS, '--fit');
       if (options.out !== undefined) pngOut(options.out);

@@ -23,8 +23,6 @@ interface WeightsOptions extends GlobalOptions {
 
 const MODES = ['auto', 'rgb', 'slices', 'mean'];
 
-export { positiveInt };
-
 export function addWeightsCommand(program: Command): void {
   withModelOptions(
     program
