@@ -104,7 +104,7 @@ describe.skipIf(!HAVE_BROWSER)('diversity in the workbench', () => {
       v.map((e) => Number((e as HTMLElement).dataset.value)),
     );
     web.items.forEach((item, i) => {
-      expect(item.activation.best).toBe(shown[i]);
+      expect(item.activation.best).toBe(Number(shown[i].toPrecision(6))); // 6 digits, as the CLI writes
       expect(item.activation.best).toBeCloseTo(local.items[i].activation.best, 3);
     });
     expect(errors).toEqual([]);
