@@ -14,8 +14,10 @@ interface StatsItem {
 
 /**
  * The PNGs are one-channel-gray models' images upscaled by pixel repetition for viewing; the
- * worker measured the float images, so they agree up to the 8-bit rounding (which adds white
- * noise: a flat 28 px image's high-frequency share moves by up to ~0.02).
+ * worker measured the float images, so they agree up to the 8-bit rounding. That rounding adds
+ * white noise of power 1/(12 * 255^2) per pixel, most of it above 0.25 cycles/px: relative to
+ * the image's own variance it moves the high-frequency share of a nearly flat image (early in
+ * a run) by up to about twice that ratio, so the bound allows for it.
  */
 export async function expectStatsOfPngs(
   manifest: { size: number; items: StatsItem[] },
@@ -33,8 +35,13 @@ export async function expectStatsOfPngs(
       return data[y * k * info.width + x * k] / 255;
     });
     const png = imageStats(pixels, size, size, 1);
+    const mean = pixels.reduce((a, b) => a + b, 0) / pixels.length;
+    const variance = pixels.reduce((a, v) => a + (v - mean) ** 2, 0) / pixels.length;
+    const rounding = 1 / (12 * 255 ** 2) / Math.max(variance, 1e-12);
     expect(Math.abs(item.stats.saturated - png.saturated)).toBeLessThan(0.03);
-    expect(Math.abs(item.stats.highFrequency - png.highFrequency)).toBeLessThan(0.03);
+    expect(Math.abs(item.stats.highFrequency - png.highFrequency)).toBeLessThan(
+      0.01 + 2 * rounding,
+    );
     expect(item.stats.objective).toBe(item.activation.best);
     expect(item.stats).toHaveProperty('objectiveWithTransforms', expect.any(Number));
   }
