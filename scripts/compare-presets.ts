@@ -19,6 +19,7 @@ import { VisModel } from '../src/core/models/vis-model.js';
 import { channel } from '../src/core/objectives/objective.js';
 import { maximize } from '../src/core/optimize/maximize.js';
 import { getPreset } from '../src/core/optimize/presets.js';
+import { lastResult } from '../src/core/run/last-result.js';
 import type { OptimizationSettings } from '../src/core/optimize/settings.js';
 import { standardTransforms } from '../src/core/transforms/transforms.js';
 import { initBackend } from '../src/node/backend.js';
@@ -112,22 +113,19 @@ async function runCase(c: ModelCase, variants: Variant[], units: number, steps?:
   for (const variant of variants) {
     const settings = variant.settings(side);
     if (steps) settings.steps = Math.min(settings.steps, steps);
-    let result;
-    for await (const frame of maximize(model, objectives, settings, { seed: 1, engine })) {
-      if (frame.result) result = frame.result;
-    }
-    const stats = batchStats(result!.best);
+    const result = await lastResult(maximize(model, objectives, settings, { seed: 1, engine }));
+    const stats = batchStats(result.best);
     const row: Row = {
       model: c.name,
       variant: variant.name,
       saturated: mean(stats.map((s) => s.saturated)),
       highFrequency: mean(stats.map((s) => s.highFrequency)),
-      objective: mean(result!.bestScores),
-      objectiveWithTransforms: mean(result!.transformedScores ?? result!.bestScores),
+      objective: mean(result.bestScores),
+      objectiveWithTransforms: mean(result.transformedScores ?? result.bestScores),
       units: objectives.map((o) => o.description.replace('channel ', '')),
-      scores: result!.bestScores,
-      seconds: result!.seconds,
-      images: result!.best,
+      scores: result.bestScores,
+      seconds: result.seconds,
+      images: result.best,
     };
     rows.push(row);
     process.stderr.write(`${JSON.stringify({ ...row, scores: undefined, images: undefined })}\n`);

@@ -17,6 +17,7 @@ import type {
 } from './maximize-pool.js';
 import { classProbabilities } from './class-probabilities.js';
 import { serveModelTasks } from './worker-model.js';
+import { eventTurn } from './event-turn.js';
 
 serveModelTasks<MaximizeWorkerData, MaximizeShard, MaximizeShardResult, ShardFrame>(
   async (shard, { model, engine }, emit) => {
@@ -26,7 +27,7 @@ serveModelTasks<MaximizeWorkerData, MaximizeShard, MaximizeShardResult, ShardFra
         history: shard.history,
         frameEvery: shard.frameEvery,
         engine,
-        yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
+        yieldControl: eventTurn,
       }),
       (frame) => emit({ step: frame.step, scores: frame.scores }),
     );

@@ -39,6 +39,7 @@ import { imageStats } from '../core/evaluation/image-stats.js';
 import { reviveDeadUnits } from './dead-units.js';
 import { facetItems, unitScores } from './visualize-facets.js';
 import type { VisualizeItem } from './visualize-item.js';
+import { eventTurn } from './event-turn.js';
 
 export type { VisualizeItem };
 
@@ -128,7 +129,7 @@ async function optimize(run: VisualizeRun): Promise<MaximizeShardResult> {
       signal: run.signal,
       history: run.history ?? 0,
       engine: run.engine,
-      yieldControl: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      yieldControl: eventTurn,
     }),
     (frame) => run.onProgress?.(frame.step, frame.scores),
   );
