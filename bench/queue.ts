@@ -101,10 +101,10 @@ export async function queueOverheadCase(): Promise<QueueResult> {
       threads: 1,
     };
     const specs = (n: number) =>
-      Array.from({ length: n }, (_, index) => ({
+      Array.from({ length: n }, (_, channel) => ({
         kind: 'channel' as const,
         layer: 'block2_conv2',
-        index,
+        channel,
       }));
     const run = (shards: number, steps: number, queued: boolean, seed: number) =>
       maximizeOnPool({

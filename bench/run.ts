@@ -218,10 +218,10 @@ async function layerCase(name: string, filters: number, steps: number): Promise<
   const size = 128;
   const layer = 'block3_conv1';
   const settings = applyOverrides(getPreset('lucid').settings, { steps, size });
-  const specs = Array.from({ length: filters }, (_, index) => ({
+  const specs = Array.from({ length: filters }, (_, channel) => ({
     kind: 'channel' as const,
     layer,
-    index,
+    channel,
   }));
   const model = vgg16(size);
   const onnxWorkers = Number(process.env.CONVSCOPE_BENCH_ONNX_WORKERS ?? defaultPoolSize());

@@ -54,13 +54,13 @@ try {
   await shot('workbench-classes.png');
 
   await page.goto(
-    `${server.url}?backend=wasm&view=maps&layer=block1_conv2&image=/samples/inputs/ankle-boot.png&unit=5`,
+    `${server.url}?backend=wasm&view=maps&layer=block1_conv2&image=/samples/inputs/ankle-boot.png&channel=5`,
   );
   await page.waitForSelector('.tiles.maps[data-channels]');
   await shot('workbench-maps.png');
 
   await page.goto(
-    `${server.url}?backend=wasm&view=inside&layer=block1_conv2&unit=5&image=/samples/inputs/ankle-boot.png`,
+    `${server.url}?backend=wasm&view=inside&layer=block1_conv2&channel=5&image=/samples/inputs/ankle-boot.png`,
   );
   await page.waitForSelector('.attributions [data-method="gradcam"]');
   await page.waitForSelector('.patches img');

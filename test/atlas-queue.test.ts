@@ -67,8 +67,8 @@ describe.skipIf(!hasRedis() && !required)('atlas --queue', () => {
     expect(there.stderr).not.toMatch(/convscope: /);
     expect([here.code, there.code]).toEqual([0, 0]);
     // The workers ran the optimization shards and the scan's.
-    expect(cluster.logs()).toMatch(/^job filters-\S+ \(block1_conv2 filters 0-7\) done in/m);
-    expect(cluster.logs()).toMatch(/^job filters-\S+ \(block1_conv2 filters 8-15\) done in/m);
+    expect(cluster.logs()).toMatch(/^job filters-\S+ \(block1_conv2 channels 0-7\) done in/m);
+    expect(cluster.logs()).toMatch(/^job filters-\S+ \(block1_conv2 channels 8-15\) done in/m);
     expect(cluster.logs()).toMatch(/^job patches-\S+ \(images 0-11 .*\) done in/m);
     const names = await pictures(local);
     expect(names.length).toBeGreaterThan(16 * 19);

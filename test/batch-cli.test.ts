@@ -72,10 +72,10 @@ describe('--batch', () => {
   it('auto measures the candidates up to the items at hand and picks the fastest', async () => {
     await initBackend('wasm');
     const model = await openModel({ model: 'embedded', quiet: true });
-    const specs = [0, 1, 2].map((index) => ({
+    const specs = [0, 1, 2].map((channel) => ({
       kind: 'channel' as const,
       layer: 'block1_conv1',
-      index,
+      channel,
     }));
     const choice = await chooseBatchSize(model, specs, getPreset('lucid').settings);
     expect(choice.measured.map((m) => m.batch)).toEqual([1, 2]);

@@ -2,8 +2,9 @@
  * `--objective` on the command line: an expression with a composite objective (a channel, a
  * scaled neuron, a total-variation penalty) runs on TF.js, the manifest stores its spec, and a
  * run from that manifest (`--objective manifest.json`) rebuilds the same PNG bytes; a JSON
- * list of specs runs on ONNX Runtime in two worker threads and round-trips the same way; bad
- * expressions, unknown layers and out-of-range channels exit 1 with the usual wording.
+ * list of specs (in the old `index` form) runs on ONNX Runtime in two worker threads and
+ * round-trips the same way; bad expressions, unknown layers and out-of-range channels exit 1
+ * with the usual wording.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,11 +38,11 @@ describe('--objective', () => {
     expect(manifest.items[0].spec).toEqual({
       kind: 'sum',
       terms: [
-        { kind: 'channel', layer: 'block2_conv1', index: 3 },
+        { kind: 'channel', layer: 'block2_conv1', channel: 3 },
         {
           kind: 'scale',
           factor: 0.5,
-          objective: { kind: 'neuron', layer: 'block2_conv2', index: 5 },
+          objective: { kind: 'neuron', layer: 'block2_conv2', channel: 5 },
         },
         { kind: 'scale', factor: -0.05, objective: { kind: 'total-variation' } },
       ],
@@ -57,17 +58,20 @@ describe('--objective', () => {
 
   it('runs a JSON list on ONNX Runtime in worker threads and rebuilds it', async () => {
     const file = path.join(tmp, 'objectives.json');
-    const specs = [
+    const list = (unit: Record<string, unknown>) => [
       { kind: 'deepdream', layer: 'block2_conv2' },
       {
         kind: 'sum',
         terms: [
-          { kind: 'negate', objective: { kind: 'channel', layer: 'block3_conv1', index: 2 } },
+          { kind: 'negate', objective: { kind: 'channel', layer: 'block3_conv1', ...unit } },
           { kind: 'scale', factor: -0.1, objective: { kind: 'lp', p: 2 } },
         ],
       },
     ];
-    await writeFile(file, JSON.stringify(specs));
+    // A file from before the channel's field was named `channel` (it said `index`): read, and
+    // stored in the manifest under today's name.
+    const specs = list({ channel: 2 });
+    await writeFile(file, JSON.stringify(list({ index: 2 })));
     const first = path.join(tmp, 'list');
     const again = path.join(tmp, 'list-again');
     const result = await run(file, first, '--engine', 'onnx', '--workers', '2');
@@ -95,7 +99,7 @@ describe('--objective', () => {
     const cases: [string[], RegExp][] = [
       [['block2_conv1:3 +'], /cannot read --objective at column 17 \(the end\): expected a unit/],
       [['blok2_conv1:3'], /unknown layer 'blok2_conv1'/],
-      [['block2_conv1:999'], /filter 999 is out of range; layer 'block2_conv1' has 32 filters/],
+      [['block2_conv1:999'], /channel 999 is out of range; layer 'block2_conv1' has 32 channels/],
       [
         ['block2_conv1:3', '--layer', 'block2_conv1'],
         /--objective and --layer both say what to optimize/,

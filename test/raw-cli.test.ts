@@ -142,7 +142,7 @@ describe('attribute --raw', () => {
         const target =
           run.target === 'class-3'
             ? ({ kind: 'class', index: 3 } as const)
-            : ({ kind: 'unit', layer: 'block2_conv1', filter: 5 } as const);
+            : ({ kind: 'unit', layer: 'block2_conv1', channel: 5 } as const);
         const expected = await attribute(model, image, result.method, target);
         const { values, shape } = await readNpy(result.raw);
         expect(shape).toEqual([1, ...expected.shape]);

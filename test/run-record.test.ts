@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VisModel } from '../src/core/models/vis-model.js';
 import { resolveRun } from '../src/core/optimize/resolve-run.js';
-import { classItems, filterItems, type RunItem } from '../src/core/run/run-items.js';
+import { channelItems, classItems, type RunItem } from '../src/core/run/run-items.js';
 import { initBackend } from '../src/node/backend.js';
 import { openModel } from '../src/node/open-model.js';
 import { visualize } from '../src/node/visualize.js';
@@ -113,7 +113,7 @@ async function webRun(items: RunItem[], layer: string) {
 
 describe('a CLI run and a web run of the same items', () => {
   const cases: [string, () => RunItem[], string][] = [
-    ['filters 0-2 of block2_conv1', () => filterItems('block2_conv1', 32, '0-2'), 'block2_conv1'],
+    ['filters 0-2 of block2_conv1', () => channelItems('block2_conv1', 32, '0-2'), 'block2_conv1'],
     ['classes 0,Bag', () => classItems('0,Bag', model.classes, model.labels), 'logits'],
   ];
   for (const [name, items, layer] of cases) {

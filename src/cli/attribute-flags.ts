@@ -31,8 +31,8 @@ export interface AttributeFlags {
 }
 
 export interface AttributeChoice {
-  /** The units to explain (`--layer --filters`, a SPEC), else undefined: classes are. */
-  unit?: { layer: string; filters: string };
+  /** The units to explain (`--layer --filters`: a SPEC of channels), else undefined: classes are. */
+  unit?: { layer: string; channels: string };
   /** The CAM methods' layer (`--cam-layer`, or `--layer` without `--filters`). */
   camLayer?: string;
 }
@@ -129,7 +129,7 @@ export function attributeFlags(
         'Grad-CAM of a class at a layer: --method gradcam --layer L --class C',
       );
     }
-    return { unit: { layer: flags.layer, filters: flags.filters }, camLayer: flags.camLayer };
+    return { unit: { layer: flags.layer, channels: flags.filters }, camLayer: flags.camLayer };
   }
   if (flags.position !== undefined) {
     throw new ConvscopeError(

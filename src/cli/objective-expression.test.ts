@@ -10,7 +10,11 @@ const resolve = (name: string) => {
   return { index, label: LABELS[index] };
 };
 const parse = (text: string) => parseObjectiveExpression(text, resolve);
-const unit = (layer: string, index: number): ObjectiveSpec => ({ kind: 'channel', layer, index });
+const unit = (layer: string, channel: number): ObjectiveSpec => ({
+  kind: 'channel',
+  layer,
+  channel,
+});
 
 describe('parseObjectiveExpression', () => {
   it('reads units, functions, factors, sums and differences', () => {
@@ -22,7 +26,7 @@ describe('parseObjectiveExpression', () => {
         {
           kind: 'scale',
           factor: 0.5,
-          objective: { kind: 'neuron', layer: 'block5_conv1', index: 3 },
+          objective: { kind: 'neuron', layer: 'block5_conv1', channel: 3 },
         },
         { kind: 'scale', factor: -1e-3, objective: { kind: 'total-variation' } },
       ],
@@ -33,7 +37,7 @@ describe('parseObjectiveExpression', () => {
     expect(parse('neuron(a:1, 2, 3)')).toEqual({
       kind: 'neuron',
       layer: 'a',
-      index: 1,
+      channel: 1,
       y: 2,
       x: 3,
     });

@@ -86,10 +86,10 @@ class Parser {
     return name;
   }
 
-  private unit(): { layer: string; index: number } {
+  private unit(): { layer: string; channel: number } {
     const layer = this.layer();
     this.expect(':', `and a channel after layer '${layer}' (e.g. ${layer}:0)`);
-    return { layer, index: this.whole(`a channel of '${layer}'`) };
+    return { layer, channel: this.whole(`a channel of '${layer}'`) };
   }
 
   /** expr := term (('+' | '-') term)* */
@@ -216,7 +216,7 @@ function negated(spec: ObjectiveSpec): ObjectiveSpec {
 
 /**
  * @example parseObjectiveExpression('block4_conv3:12 - 1e-3*tv', resolve)
- * // { kind: 'sum', terms: [{ kind: 'channel', layer: 'block4_conv3', index: 12 },
+ * // { kind: 'sum', terms: [{ kind: 'channel', layer: 'block4_conv3', channel: 12 },
  * //   { kind: 'scale', factor: -0.001, objective: { kind: 'total-variation' } }] }
  */
 export function parseObjectiveExpression(text: string, resolveClass: ClassResolver): ObjectiveSpec {
@@ -241,10 +241,10 @@ const operand = (spec: ObjectiveSpec) =>
 export function formatObjectiveExpression(spec: ObjectiveSpec): string {
   switch (spec.kind) {
     case 'channel':
-      return `${layerText(spec.layer)}:${spec.index}`;
+      return `${layerText(spec.layer)}:${spec.channel}`;
     case 'neuron': {
       const at = spec.y === undefined || spec.x === undefined ? '' : `, ${spec.y}, ${spec.x}`;
-      return `neuron(${layerText(spec.layer)}:${spec.index}${at})`;
+      return `neuron(${layerText(spec.layer)}:${spec.channel}${at})`;
     }
     case 'class':
       return `class(${spec.index})`;

@@ -75,10 +75,15 @@ async function specsOfFile(file: string): Promise<ObjectiveSpec[]> {
 /** The item of one objective: unit fields for a channel, neuron or class. */
 function itemOf(spec: ObjectiveSpec, i: number, count: number): VisualizeItem {
   const layer = networkLayers(spec).find((l) => l !== LOGITS);
-  const unit = spec.kind === 'channel' || spec.kind === 'neuron' || spec.kind === 'class';
+  const index =
+    spec.kind === 'channel' || spec.kind === 'neuron'
+      ? spec.channel
+      : spec.kind === 'class'
+        ? spec.index
+        : i;
   return {
     spec,
-    index: unit ? spec.index : i,
+    index,
     ...(spec.kind === 'class' ? {} : layer ? { layer } : {}),
     // Captions and the manifest name an objective by its expression (a class by its name).
     ...(spec.kind === 'class'

@@ -68,7 +68,7 @@ describe('attributeFlags', () => {
       camLayer: 'b2',
     });
     expect(attributeFlags({ layer: 'b3', filters: '5,7' }, ['guided', 'gradcam'])).toEqual({
-      unit: { layer: 'b3', filters: '5,7' },
+      unit: { layer: 'b3', channels: '5,7' },
       camLayer: undefined,
     });
     expect(
@@ -77,7 +77,7 @@ describe('attributeFlags', () => {
         ['smoothgrad'],
         new Set(['seed']),
       ),
-    ).toEqual({ unit: { layer: 'b3', filters: '1' }, camLayer: undefined });
+    ).toEqual({ unit: { layer: 'b3', channels: '1' }, camLayer: undefined });
   });
 
   it('refuses combinations without a meaning', () => {

@@ -54,7 +54,7 @@ interface BestLocation {
   value: number;
 }
 
-type Lookup = (layer: string, index: number) => BestLocation | undefined;
+type Lookup = (layer: string, channel: number) => BestLocation | undefined;
 
 /** Each dead unit's best location: scanned in `images`, or read from a patches manifest. */
 async function bestLocations(
@@ -190,8 +190,8 @@ export async function reviveDeadUnits(
   // A restart is one image: no diversity partners.
   const settings: OptimizationSettings = { ...run.settings, diversity: undefined };
   for (const i of dead) {
-    const spec = specs[i] as { layer: string; index: number };
-    const top = lookup(spec.layer, spec.index);
+    const spec = specs[i] as { layer: string; channel: number };
+    const top = lookup(spec.layer, spec.channel);
     if (!top || !(top.value > 0)) {
       outcomes.set(i, {
         dead: true,

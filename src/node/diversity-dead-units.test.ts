@@ -30,11 +30,11 @@ beforeAll(async () => {
 
 async function run(
   settings: OptimizationSettings,
-  specs: { layer: string; index: number }[],
+  specs: { layer: string; channel: number }[],
   init?: tf.Tensor4D,
 ): Promise<MaximizeResult> {
   let result: MaximizeResult | undefined;
-  const objectives = specs.map((s) => channel(s.layer, s.index));
+  const objectives = specs.map((s) => channel(s.layer, s.channel));
   for await (const frame of maximize(model, objectives, settings, {
     seed: 3,
     history: 1000,
@@ -69,7 +69,7 @@ function gramSimilarity({ data, shape }: MaximizeResult['best']): number {
   return -values.reduce((a, b) => a + b, 0) / (shape[0] * (shape[0] - 1));
 }
 
-const unit = { kind: 'channel', layer: 'block2_conv1', index: 1 } as const;
+const unit = { kind: 'channel', layer: 'block2_conv1', channel: 1 } as const;
 const lucid = (diversity?: OptimizationSettings['diversity']): OptimizationSettings => ({
   ...getPreset('lucid').settings,
   // The rate lucid ran at 28 px before issue 16 (0.05 x 128 / 28), which this test was
@@ -105,7 +105,7 @@ describe('--diversity', () => {
 });
 
 describe('dead units', () => {
-  const dead = { kind: 'channel', layer: 'block3_conv2', index: 2 } as const;
+  const dead = { kind: 'channel', layer: 'block3_conv2', channel: 2 } as const;
   const settings = { ...getPreset('mean-prior').settings, steps: 16 };
 
   it('start from their best patch when images are given, else are reported dead', async () => {
@@ -136,12 +136,12 @@ describe('dead units', () => {
     // The same patch from a `patches` manifest: the same start, the same result.
     const [top] = (await scanPatches(model, images, [dead.layer], { k: 1 })).index.layers[
       dead.layer
-    ].top[dead.index];
+    ].top[dead.channel];
     const manifest = path.join(await mkdtemp(path.join(tmpdir(), 'dead-')), 'manifest.json');
     const item = { image: images[top.image], y: top.y, x: top.x, activation: top.value };
     await writeFile(
       manifest,
-      JSON.stringify({ layer: dead.layer, filters: [{ index: dead.index, top: [item] }] }),
+      JSON.stringify({ layer: dead.layer, filters: [{ index: dead.channel, top: [item] }] }),
     );
     const again = await run(settings, [dead]);
     const fromManifest = [0];

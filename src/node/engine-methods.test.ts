@@ -71,12 +71,15 @@ describe('methods on the ONNX engine give the TF.js values', () => {
   });
 
   const targets: [string, AttributionTarget][] = [
-    ['a unit (whole map)', { kind: 'unit', layer: 'block2_conv2', filter: 3 }],
+    ['a unit (whole map)', { kind: 'unit', layer: 'block2_conv2', channel: 3 }],
     [
       'a unit (strongest position)',
-      { kind: 'unit', layer: 'block3_conv1', filter: 5, position: 'max' },
+      { kind: 'unit', layer: 'block3_conv1', channel: 5, position: 'max' },
     ],
-    ['a unit (one position)', { kind: 'unit', layer: 'block2_conv1', filter: 7, position: [4, 9] }],
+    [
+      'a unit (one position)',
+      { kind: 'unit', layer: 'block2_conv1', channel: 7, position: [4, 9] },
+    ],
     ['a class', { kind: 'class', index: 7 }],
   ];
   const methods: AttributionMethod[] = ['deconvnet', 'guided', 'saliency'];
@@ -96,7 +99,7 @@ describe('methods on the ONNX engine give the TF.js values', () => {
     const cases: [AttributionTarget, string | undefined][] = [
       [{ kind: 'class', index: 7 }, 'block2_conv2'],
       [{ kind: 'class', index: 7 }, undefined],
-      [{ kind: 'unit', layer: 'block3_conv2', filter: 0 }, undefined],
+      [{ kind: 'unit', layer: 'block3_conv2', channel: 0 }, undefined],
     ];
     for (const [target, camLayer] of cases) {
       const expected = await attribute(model, image, 'gradcam', target, { camLayer });

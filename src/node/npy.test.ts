@@ -93,8 +93,8 @@ describe('file names', () => {
     expect(fileStem('/features/features.0/Conv')).toBe('_features_features.0_Conv');
     expect(fileStem('..')).toBe('_'); // never a hidden file or a parent folder
     expect(targetStem({ kind: 'class', index: 3 })).toBe('class-3');
-    expect(targetStem({ kind: 'unit', layer: 'block2_conv1', filter: 5 })).toBe('block2_conv1-5');
-    expect(targetStem({ kind: 'unit', layer: 'c', filter: 0, position: [3, 4] })).toBe(
+    expect(targetStem({ kind: 'unit', layer: 'block2_conv1', channel: 5 })).toBe('block2_conv1-5');
+    expect(targetStem({ kind: 'unit', layer: 'c', channel: 0, position: [3, 4] })).toBe(
       'c-0-at-3-4',
     );
   });

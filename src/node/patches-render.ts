@@ -34,7 +34,8 @@ export interface PatchItem {
 }
 
 export interface RenderOptions {
-  filters: number[];
+  /** The layer's channels to render (a row each). */
+  channels: number[];
   k: number;
   outDir: string;
   deconv?: boolean;
@@ -67,7 +68,7 @@ export async function renderPatches(
   const tiles: GridTile[] = [];
   const filters: { index: number; top: PatchItem[] }[] = [];
   let patchSize: [number, number] = [1, 1];
-  for (const c of options.filters) {
+  for (const c of options.channels) {
     const entries = (index.layers[layer]?.top[c] ?? []).slice(0, options.k);
     const top: PatchItem[] = [];
     for (const [rank, entry] of entries.entries()) {
@@ -98,11 +99,11 @@ export async function renderPatches(
     for (let i = 0; i < missing; i++) tiles.push({ image: solidRgba(1, 1, [0, 0, 0, 0]) });
     filters.push({ index: c, top });
   }
-  await removeStalePatches(dir, options.filters, new Set(filters.flatMap(writtenFiles)));
+  await removeStalePatches(dir, options.channels, new Set(filters.flatMap(writtenFiles)));
   const grid = path.join(options.outDir, `${layer}.png`);
   await writeGridPng(grid, tiles, {
     columns: options.k * (options.deconv ? 2 : 1),
-    rowLabels: options.filters.map((c) => `#${c}`),
+    rowLabels: options.channels.map((c) => `#${c}`),
     title: `${layer}: top ${options.k} of ${index.files.length - index.skipped.length} images per channel (${patchSize[0]}x${patchSize[1]} px patches)`,
   });
   return { filters, grid };
@@ -139,7 +140,7 @@ async function deconvCrop(
   model: VisModel,
   source: Float32Array,
   layer: string,
-  filter: number,
+  channel: number,
   entry: { y: number; x: number },
   box: Box,
 ): Promise<RgbaImage> {
@@ -149,7 +150,7 @@ async function deconvCrop(
     const result = await attribute(model, image, 'deconvnet', {
       kind: 'unit',
       layer,
-      filter,
+      channel,
       position: [entry.y, entry.x],
     });
     const picture = rgbaFromFloats(normalizeSigned(result.values), width, height, channels);

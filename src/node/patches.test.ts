@@ -113,7 +113,7 @@ describe('patch scan', () => {
     const { index } = await scanPatches(vis, files, ['conv_a'], { k: 2 });
     const out = path.join(dir, 'render');
     const { filters, grid } = await renderPatches(vis, index, 'conv_a', {
-      filters: [0, 2],
+      channels: [0, 2],
       k: 2,
       outDir: out,
       deconv: true,

@@ -26,7 +26,7 @@ export function fileStem(name: string): string {
 export function targetStem(target: ResolvedTarget): string {
   if (target.kind === 'class') return `class-${target.index}`;
   const at = target.position ? `-at-${target.position[0]}-${target.position[1]}` : '';
-  return `${fileStem(target.layer)}-${target.filter}${at}`;
+  return `${fileStem(target.layer)}-${target.channel}${at}`;
 }
 
 /**

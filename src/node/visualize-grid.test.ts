@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { caption, visualizeGrid, type GridItem } from './visualize-grid.js';
 
-const filter = (layer: string, index: number, neuron = false): GridItem => ({
-  spec: neuron ? { kind: 'neuron', layer, index } : { kind: 'channel', layer, index },
-  index,
+const filter = (layer: string, channel: number, neuron = false): GridItem => ({
+  spec: neuron ? { kind: 'neuron', layer, channel } : { kind: 'channel', layer, channel },
+  index: channel,
   layer,
 });
 

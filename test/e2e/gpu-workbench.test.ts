@@ -18,7 +18,7 @@ import { WEBGPU_FLAGS } from './gpu/harness.js';
 const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 type Backend = (typeof BACKENDS)[number];
 const QUERY =
-  'layer=block2_conv2&filters=0-3&unit=1&seed=3&o.steps=3&image=/samples/inputs/ankle-boot.png';
+  'layer=block2_conv2&filters=0-3&channel=1&seed=3&o.steps=3&image=/samples/inputs/ankle-boot.png';
 
 interface Readings {
   badge: { backend: string; text: string; measured: { backend: string; ms: number }[] };

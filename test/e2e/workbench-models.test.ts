@@ -95,7 +95,7 @@ describe.skipIf(!HAVE_BROWSER)('workbench with other models in Chromium', () => 
     await page.press('input[name="filters"]', 'Enter');
     await page.click('button.run');
     await page.waitForSelector('.error-panel');
-    expect(await page.textContent('.error-panel')).toMatch(/filter 15 is out of range.*0-9/);
+    expect(await page.textContent('.error-panel')).toMatch(/channel 15 is out of range.*0-9/);
     expect(await page.textContent('.status')).not.toMatch(/ready/i);
     expect(await page.textContent('.status')).toMatch(/Not started/);
     await page.screenshot({ path: path.join(SHOTS, 'filters-out-of-range.png') });

@@ -276,7 +276,7 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = watchErrors(page);
     await page.goto(
-      `${server.url}?backend=wasm&view=inside&layer=block2_conv2&unit=1&image=/samples/inputs/ankle-boot.png`,
+      `${server.url}?backend=wasm&view=inside&layer=block2_conv2&channel=1&image=/samples/inputs/ankle-boot.png`,
     );
     await page.waitForSelector('.attributions [data-method="guided-gradcam"]');
     const methods = await page
@@ -320,30 +320,31 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
       JSON.parse(reference.stdout) as { filters: { top: { activation: number }[] }[] }
     ).filters[0].top.map((t) => t.activation);
     await page.selectOption('select[name="layer"]', 'block1_conv2');
-    await page.fill('input[name="unit"]', '3');
-    await page.press('input[name="unit"]', 'Enter');
+    await page.fill('input[name="channel"]', '3');
+    await page.press('input[name="channel"]', 'Enter');
     await page.setInputFiles(
       'input[name="patch-images"]',
       files.map((f) => path.join(dir, f)),
     );
     await page.waitForSelector('.patches canvas.patch');
     expect(await page.textContent('.patches-panel .note')).toMatch(
-      /^Top 9 of 12 picked images for block1_conv2 filter 3/,
+      /^Top 9 of 12 picked images for block1_conv2 channel 3/,
     );
     const shown = await page.locator('.patches figcaption').allTextContents();
     expect(shown).toEqual(expected.map((v) => formatValue(v)));
     await expectInsideLayout(page, 3);
     await page.screenshot({ path: path.join(SHOTS, 'inside-picked.png'), fullPage: true });
 
-    // Clicking a kernel picks (and outlines) its filter; a class target disables the Filter field.
+    // Clicking a kernel picks (and outlines) the channel it makes; a class target disables the
+    // Channel field.
     await page.click('.weights .tile[data-index="5"]');
-    expect(await page.inputValue('input[name="unit"]')).toBe('5');
-    await page.waitForSelector('.patches-panel .note:text-matches("filter 5:")');
+    expect(await page.inputValue('input[name="channel"]')).toBe('5');
+    await page.waitForSelector('.patches-panel .note:text-matches("channel 5:")');
     await expectInsideLayout(page, 5);
     await page.selectOption('select[name="target"]', '8');
-    expect(await page.isDisabled('input[name="unit"]')).toBe(true);
+    expect(await page.isDisabled('input[name="channel"]')).toBe(true);
     await page.selectOption('select[name="target"]', 'unit');
-    expect(await page.isDisabled('input[name="unit"]')).toBe(false);
+    expect(await page.isDisabled('input[name="channel"]')).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -351,7 +352,7 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
   it('keeps the inside view within a 1280 px window before any image is picked', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = watchErrors(page);
-    await page.goto(`${server.url}?backend=wasm&view=inside&layer=block1_conv2&unit=2`);
+    await page.goto(`${server.url}?backend=wasm&view=inside&layer=block1_conv2&channel=2`);
     await page.waitForSelector('.scan-zone input[name="patch-images"]');
     await page.waitForSelector('.weights .tile');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(

@@ -208,14 +208,14 @@ function setupModelPicker(entries: ModelEntry[]): void {
         model: 'url',
         modelUrl: url,
         layer: undefined,
-        unit: undefined,
+        channel: undefined,
       });
     } else
       Object.assign(state, {
         model: modelSelect.value,
         modelUrl: undefined,
         layer: undefined,
-        unit: undefined,
+        channel: undefined,
       });
     writeUrl();
     void loadModel(sourceFor(entries));
@@ -231,7 +231,7 @@ function setupModelPicker(entries: ModelEntry[]): void {
       model: undefined,
       modelUrl: undefined,
       layer: undefined,
-      unit: undefined,
+      channel: undefined,
     });
     writeUrl();
     void loadModel({ kind: 'files', name: `dropped ${name ?? 'files'}`, files });

@@ -14,7 +14,7 @@ describe('URL state', () => {
       options: { steps: '64', lr: '0.01', parameterization: 'pixel' },
       seed: 7,
       image: '/samples/inputs/bag.png',
-      unit: 5,
+      channel: 5,
       colormap: 'gray',
       backend: 'wasm',
       threads: 2,
@@ -28,12 +28,20 @@ describe('URL state', () => {
   });
 
   it('ignores unknown views, backends, option keys and malformed numbers', () => {
-    const state = parseState('view=nope&backend=cuda&o.bogus=1&o.steps=32&seed=x&unit=-2');
+    const state = parseState('view=nope&backend=cuda&o.bogus=1&o.steps=32&seed=x&channel=-2');
     expect(state.view).toBe('filters');
     expect(state.backend).toBeUndefined();
     expect(state.options).toEqual({ steps: '32' });
     expect(state.seed).toBe(0);
-    expect(state.unit).toBeUndefined();
+    expect(state.channel).toBeUndefined();
+    expect(parseState('unit=1.5').channel).toBeUndefined();
+  });
+
+  it('reads the channel from links made when it was `unit=`, and writes `channel=`', () => {
+    const old = parseState('view=inside&layer=block2_conv2&unit=3');
+    expect(old.channel).toBe(3);
+    expect(stateQuery(old)).toBe('view=inside&layer=block2_conv2&channel=3');
+    expect(parseState('channel=4&unit=3').channel).toBe(4);
   });
 
   it('leaves the filters unset unless the URL names them; the default fits the layer', () => {

@@ -1,7 +1,7 @@
 /**
  * The workbench's state as one serializable spec, kept in the URL's query so any view can be
  * shared and reloaded: model, view, layer, filters or classes, preset and its overrides,
- * seed, input image, selected unit, backend. Pure functions, no DOM.
+ * seed, input image, selected channel, backend. Pure functions, no DOM.
  */
 import { SETTING_OPTIONS } from '../../src/core/optimize/setting-options.js';
 import { BACKEND_ORDER, type BackendName } from './bridge/protocol.js';
@@ -29,8 +29,8 @@ export interface AppState {
   seed: number;
   /** Input image URL (feature maps, inside view). */
   image?: string;
-  /** The selected unit (channel) of the layer. */
-  unit?: number;
+  /** The selected channel of the layer (`channel=`; links from before said `unit=`). */
+  channel?: number;
   /** Colormap of the feature maps. */
   colormap: 'viridis' | 'gray';
   backend?: BackendName;
@@ -64,8 +64,12 @@ export function parseState(query: string): AppState {
   const seed = Number(get('seed'));
   if (Number.isInteger(seed)) state.seed = seed;
   state.image = get('image');
-  const unit = Number(get('unit'));
-  if (get('unit') !== undefined && Number.isInteger(unit) && unit >= 0) state.unit = unit;
+  // Links made before the vocabulary settled name the channel `unit`.
+  const channelText = get('channel') ?? get('unit');
+  const channel = Number(channelText);
+  if (channelText !== undefined && Number.isInteger(channel) && channel >= 0) {
+    state.channel = channel;
+  }
   if (get('colormap') === 'gray') state.colormap = 'gray';
   const backend = get('backend');
   if (backend && (BACKEND_ORDER as readonly string[]).includes(backend)) {
@@ -94,7 +98,7 @@ export function stateQuery(state: AppState): string {
   put('preset', state.preset);
   put('seed', state.seed, DEFAULT_STATE.seed);
   put('image', state.image);
-  put('unit', state.unit);
+  put('channel', state.channel);
   put('colormap', state.colormap, DEFAULT_STATE.colormap);
   put('backend', state.backend);
   put('threads', state.threads);

@@ -92,10 +92,10 @@ async function targetsOf(
 ): Promise<AttributionTarget[]> {
   const position = parsePosition(options.position);
   if (choice.unit) {
-    const { layer, filters } = choice.unit;
+    const { layer, channels } = choice.unit;
     const node = model.layer(layer);
-    return parseIndexSpec(filters, node.channels ?? 0, 'filter', `layer '${node.name}'`).map(
-      (filter) => ({ kind: 'unit', layer: node.name, filter, position }),
+    return parseIndexSpec(channels, node.channels ?? 0, 'channel', `layer '${node.name}'`).map(
+      (channel) => ({ kind: 'unit', layer: node.name, channel, position }),
     );
   }
   if (options.class !== undefined) {
@@ -123,7 +123,7 @@ function wrapped(method: string, options: Record<string, unknown>): string {
 function describe(model: VisModel, target: Attribution['target']): string {
   return target.kind === 'class'
     ? `class ${model.labels?.[target.index] ?? target.index}`
-    : `${target.layer} #${target.filter}${target.position ? ` at ${target.position.join(',')}` : ''}`;
+    : `${target.layer} #${target.channel}${target.position ? ` at ${target.position.join(',')}` : ''}`;
 }
 
 export function addAttributeCommand(program: Command): void {

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { lastConvOfEachBlock } from '../../core/methods/feature-maps.js';
 import type { VisModel } from '../../core/models/vis-model.js';
-import { filterItems } from '../../core/run/run-items.js';
+import { channelItems } from '../../core/run/run-items.js';
 import type { VisualizeItem } from '../../node/visualize.js';
 import { action, setUp, withModelOptions } from '../common.js';
 import { runMaximize, withMaximizeOptions, type MaximizeCliOptions } from '../maximize-options.js';
@@ -26,7 +26,7 @@ function items(
   useNeuron: boolean,
 ): VisualizeItem[] {
   return layers.flatMap((layer) =>
-    filterItems(
+    channelItems(
       layer,
       model.layer(layer).channels ?? 0,
       spec ?? (layers.length > 1 ? '0-7' : '0-15'),

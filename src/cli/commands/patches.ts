@@ -93,14 +93,14 @@ export function addPatchesCommand(program: Command): void {
       // What a worker will pay again to start: its own backend and model, plus tfjs itself.
       const workerStartSeconds = (performance.now() - opening) / 1000 + 1;
       const layers = options.layer.split(',').map((n) => model.layer(n.trim()).name);
-      const filtersOf = (name: string) =>
+      const channelsOf = (name: string) =>
         parseIndexSpec(
           options.filters,
           model.layer(name).channels ?? 0,
-          'filter',
+          'channel',
           `layer '${name}'`,
         );
-      for (const name of layers) filtersOf(name);
+      for (const name of layers) channelsOf(name);
       const indexFile = path.join(options.out, 'patches-index.json');
       const bar = startProgress(files.length, 'images', options.quiet);
       const { model: spec, weights, arch, inputRange, preprocess, labels, size, env } = options;
@@ -178,7 +178,7 @@ export function addPatchesCommand(program: Command): void {
       const results = [];
       for (const layer of layers) {
         const rendered = await renderPatches(model, index, layer, {
-          filters: filtersOf(layer),
+          channels: channelsOf(layer),
           k,
           outDir: options.out,
           deconv: options.deconv,

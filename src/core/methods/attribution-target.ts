@@ -23,7 +23,7 @@ export type AttributionTarget =
   | {
       kind: 'unit';
       layer: string;
-      filter: number;
+      channel: number;
       /** One-hot seed at [y, x], or at the image's strongest location ('max'); absent: whole map. */
       position?: [number, number] | 'max';
     }
@@ -31,7 +31,7 @@ export type AttributionTarget =
 
 /** A target with its position resolved ([y, x] or none). */
 export type ResolvedTarget =
-  | { kind: 'unit'; layer: string; filter: number; position?: [number, number] }
+  | { kind: 'unit'; layer: string; channel: number; position?: [number, number] }
   | { kind: 'class'; index: number };
 
 /**
@@ -49,9 +49,9 @@ export async function resolveTarget(
     return target;
   }
   const node = model.layer(target.layer);
-  channelIndex(node, target.filter);
+  channelIndex(node, target.channel);
   if (target.position === undefined || !node.spatial) {
-    return { kind: 'unit', layer: target.layer, filter: target.filter };
+    return { kind: 'unit', layer: target.layer, channel: target.channel };
   }
   const [height, width] = node.outputShape as number[];
   if (target.position !== 'max') {
@@ -66,7 +66,7 @@ export async function resolveTarget(
   const first = images.slice(0, 1);
   const map = await layerOutput(model, first, target.layer, engine);
   first.dispose();
-  const argmax = tf.tidy(() => tf.argMax(tf.gather(map, [target.filter], 3).reshape([-1])));
+  const argmax = tf.tidy(() => tf.argMax(tf.gather(map, [target.channel], 3).reshape([-1])));
   map.dispose();
   const flat = (await argmax.data())[0];
   argmax.dispose();
@@ -95,7 +95,7 @@ export function targetLayer(target: ResolvedTarget): string {
 /** The scalar objective of a target from its layer's output (see `targetLayer`), batch-summed. */
 export function objectiveOf(target: ResolvedTarget, output: tf.Tensor): tf.Scalar {
   if (target.kind === 'class') return tf.sum(tf.gather(output, [target.index], 1));
-  const channel = tf.gather(output, [target.filter], output.rank - 1);
+  const channel = tf.gather(output, [target.channel], output.rank - 1);
   if (!target.position) return tf.mul(0.5, tf.sum(tf.square(channel)));
   const [y, x] = target.position;
   return tf.sum(tf.slice(channel, [0, y, x, 0], [-1, 1, 1, 1]));

@@ -155,12 +155,12 @@ describe('deconvnet, guided backprop, gradient', () => {
     const x = input(3, 2);
     const image = tf.tensor3d(x, [S, S, 3]);
     // The first call caches the conv's transposed kernel (kernel-patches/kernel-cache.ts).
-    await attribute(vis, image, 'guided', { kind: 'unit', layer: 'pool', filter: 0 });
+    await attribute(vis, image, 'guided', { kind: 'unit', layer: 'pool', channel: 0 });
     const before = tf.memory().numTensors;
     const result = await attribute(vis, image, 'deconvnet', {
       kind: 'unit',
       layer: 'pool',
-      filter: 1,
+      channel: 1,
       position: 'max',
     });
     expect(tf.memory().numTensors).toBe(before);
@@ -186,7 +186,7 @@ describe('deconvnet, guided backprop, gradient', () => {
     const vis = buildNet(convs);
     const x = input(1, 5);
     const image = tf.tensor3d(x, [S, S, 1]);
-    const target = { kind: 'unit' as const, layer: 'pool', filter: 2 };
+    const target = { kind: 'unit' as const, layer: 'pool', channel: 2 };
     const results: Record<string, Float32Array> = {};
     for (const [method, rule] of [
       ['deconvnet', 'deconvnet'],
@@ -289,10 +289,10 @@ describe('saliency, SmoothGrad, Grad-CAM', () => {
     const vis = new VisModel(functionalModel(4, 1));
     const image = tf.zeros([10, 10, 1]) as tf.Tensor3D;
     await expect(
-      attribute(vis, image, 'guided', { kind: 'unit', layer: 'c2', filter: 8 }),
-    ).rejects.toThrow(/filter 8 is out of range; layer 'c2' has 8 filters/);
+      attribute(vis, image, 'guided', { kind: 'unit', layer: 'c2', channel: 8 }),
+    ).rejects.toThrow(/channel 8 is out of range; layer 'c2' has 8 channels/);
     await expect(
-      attribute(vis, image, 'guided', { kind: 'unit', layer: 'c9', filter: 0 }),
+      attribute(vis, image, 'guided', { kind: 'unit', layer: 'c9', channel: 0 }),
     ).rejects.toThrow(/unknown layer 'c9'/);
     await expect(attribute(vis, image, 'guided', { kind: 'class', index: 3 })).rejects.toThrow(
       /class 3 is out of range/,
@@ -302,7 +302,7 @@ describe('saliency, SmoothGrad, Grad-CAM', () => {
         vis,
         image,
         'gradcam',
-        { kind: 'unit', layer: 'c1', filter: 0 },
+        { kind: 'unit', layer: 'c1', channel: 0 },
         { camLayer: 'c2' },
       ),
     ).rejects.toThrow(/must be a spatial layer that feeds/);

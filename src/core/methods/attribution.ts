@@ -57,7 +57,7 @@ export interface Attribution {
  * The attribution of `target` for one image [height, width, channels] in [0, 1].
  *
  * @example
- * const a = await attribute(model, image, 'guided', { kind: 'unit', layer: 'block2_conv1', filter: 5 });
+ * const a = await attribute(model, image, 'guided', { kind: 'unit', layer: 'block2_conv1', channel: 5 });
  */
 export async function attribute(
   model: VisModel,

@@ -115,7 +115,7 @@ export async function featureMaps(
       const [, height, width, count] = tensor.shape as [number, number, number, number];
       const values = await tensor.data();
       const wanted = options.channels?.[name] ?? Array.from({ length: count }, (_, i) => i);
-      for (const c of wanted) channelIndex({ name, channels: count }, c, 'channel');
+      for (const c of wanted) channelIndex({ name, channels: count }, c);
       const layerRange = options.normalize === 'layer' ? minMax(values) : undefined;
       const channels = wanted.map((index) => {
         const map = channelOf(values, count, index);

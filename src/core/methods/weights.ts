@@ -88,7 +88,7 @@ export async function filterWeights(
   const [kh, kw, cin, cout] = kernel.shape;
   const values = await kernel.data();
   const filters = options.filters ?? Array.from({ length: cout }, (_, i) => i);
-  for (const f of filters) channelIndex({ name: layerName, channels: cout }, f);
+  for (const f of filters) channelIndex({ name: layerName, channels: cout }, f, 'filter');
   let mode = options.inputChannels ?? 'auto';
   if (mode === 'auto') mode = cin === 1 || cin === 3 ? 'rgb' : 'slices';
   if (mode === 'rgb' && cin !== 1 && cin !== 3) {

@@ -11,21 +11,21 @@ import type { ObjectiveSpec } from './spec-types.js';
 /** A mean over one channel of one layer, times `weight`. */
 export interface ChannelMean {
   layer: string;
-  index: number;
+  channel: number;
   weight: number;
 }
 
 /**
  * `spec` as `weight` times the mean of one channel of one layer, or null when it is anything
  * else (a neuron, a class logit, a sum, a penalty...).
- * @example channelMean({ kind: 'negate', objective: { kind: 'channel', layer: 'a', index: 3 } })
- * // { layer: 'a', index: 3, weight: -1 }
+ * @example channelMean({ kind: 'negate', objective: { kind: 'channel', layer: 'a', channel: 3 } })
+ * // { layer: 'a', channel: 3, weight: -1 }
  */
 export function channelMean(spec: ObjectiveSpec | undefined): ChannelMean | null {
   if (!spec) return null;
   switch (spec.kind) {
     case 'channel':
-      return { layer: spec.layer, index: spec.index, weight: 1 };
+      return { layer: spec.layer, channel: spec.channel, weight: 1 };
     case 'scale': {
       const inner = channelMean(spec.objective);
       return inner && { ...inner, weight: inner.weight * spec.factor };
@@ -52,7 +52,7 @@ function channelScores(means: ChannelMean[], activations: Activations): tf.Tenso
     const channels = value.shape[value.rank - 1];
     const mask = new Float32Array(means.length * channels);
     means.forEach((m, i) => {
-      if (m.layer === layer) mask[i * channels + m.index] = m.weight;
+      if (m.layer === layer) mask[i * channels + m.channel] = m.weight;
     });
     const axes = [...Array(value.rank).keys()].slice(1, -1);
     const spatial = axes.length > 0 ? tf.mean(value, axes) : value;

@@ -30,13 +30,13 @@ import {
 } from './objective-spec.js';
 
 const tv: ObjectiveSpec = { kind: 'total-variation' };
-const unit: ObjectiveSpec = { kind: 'channel', layer: 'a', index: 1 };
+const unit: ObjectiveSpec = { kind: 'channel', layer: 'a', channel: 1 };
 
 /** Every kind, and the constructor call that builds the same objective. */
 const EVERY_KIND: [ObjectiveSpec, () => ReturnType<typeof channel>][] = [
   [unit, () => channel('a', 1)],
-  [{ kind: 'neuron', layer: 'a', index: 0 }, () => neuron('a', 0)],
-  [{ kind: 'neuron', layer: 'a', index: 1, y: 0, x: 1 }, () => neuron('a', 1, 0, 1)],
+  [{ kind: 'neuron', layer: 'a', channel: 0 }, () => neuron('a', 0)],
+  [{ kind: 'neuron', layer: 'a', channel: 1, y: 0, x: 1 }, () => neuron('a', 1, 0, 1)],
   [{ kind: 'class', index: 2, label: 'bell pepper' }, () => classLogit(2, 'bell pepper')],
   [{ kind: 'deepdream', layer: 'a' }, () => deepdream('a')],
   [{ kind: 'diversity', layer: 'a' }, () => diversity('a')],
@@ -94,6 +94,42 @@ describe('objective specs', () => {
     }
   });
 
+  it('read specs written before the rename (`index` for a channel) in the current form', () => {
+    // Manifests, --objective files and queued jobs from before said `index`: the same
+    // objectives, with every nested channel and neuron renamed and nothing else touched.
+    const old = {
+      kind: 'sum',
+      terms: [
+        { kind: 'channel', layer: 'a', index: 1 },
+        { kind: 'negate', objective: { kind: 'neuron', layer: 'a', index: 1, y: 0, x: 1 } },
+        { kind: 'scale', factor: 2, objective: { kind: 'class', index: 0 } },
+      ],
+    };
+    const text = JSON.stringify(old);
+    const read = readObjectiveSpec(JSON.parse(text));
+    expect(read).toEqual({
+      kind: 'sum',
+      terms: [
+        unit,
+        { kind: 'negate', objective: EVERY_KIND[2][0] },
+        { kind: 'scale', factor: 2, objective: { kind: 'class', index: 0 } },
+      ],
+    });
+    expect(JSON.stringify(old)).toBe(text); // the caller's value is left as it was
+    const [score] = tf.tidy(() => objectiveFromSpec(read).score(activations()).arraySync());
+    // Image 0 by hand: channel a:1 mean 1, minus neuron a:1 at (0, 1) = 1, plus 2 x logit 0 = 1.
+    expect(score).toBeCloseTo(1 - 1 + 2 * 1, 6);
+    // Both names at once must agree; the old name's own errors name it.
+    expect(readObjectiveSpec({ kind: 'channel', layer: 'a', channel: 4, index: 4 })).toEqual({
+      kind: 'channel',
+      layer: 'a',
+      channel: 4,
+    });
+    expect(() => readObjectiveSpec({ kind: 'channel', layer: 'a', channel: 4, index: 5 })).toThrow(
+      /objective\.index is the old name of objective\.channel; give one of them/,
+    );
+  });
+
   it('score the hand-computed values on tiny activations', () => {
     const acts = activations();
     EVERY_KIND.forEach(([spec], i) => {
@@ -123,8 +159,14 @@ describe('objective specs', () => {
         terms: [unit, { kind: 'scale', factor: 'x', objective: tv }],
       }),
     ).toThrow(/objective\.terms\[1\]\.factor must be a finite number/);
-    expect(() => readObjectiveSpec({ kind: 'channel', layer: 'a', index: -1 })).toThrow(
+    expect(() => readObjectiveSpec({ kind: 'channel', layer: 'a', channel: -1 })).toThrow(
+      /objective\.channel must be a whole number/,
+    );
+    expect(() => readObjectiveSpec({ kind: 'channel', layer: 'a', index: 1.5 })).toThrow(
       /objective\.index must be a whole number/,
+    );
+    expect(() => readObjectiveSpec({ kind: 'neuron', layer: 'a' })).toThrow(
+      /objective\.channel must be a whole number/,
     );
     expect(() => readObjectiveSpec({ kind: 'negate' })).toThrow(
       /objective\.objective must be an object/,
@@ -136,10 +178,10 @@ describe('objective specs', () => {
 
 describe('batching from the spec', () => {
   it('finds weighted channel means, and nothing else', () => {
-    expect(channelMean(unit)).toEqual({ layer: 'a', index: 1, weight: 1 });
+    expect(channelMean(unit)).toEqual({ layer: 'a', channel: 1, weight: 1 });
     expect(
       channelMean({ kind: 'scale', factor: 3, objective: { kind: 'negate', objective: unit } }),
-    ).toEqual({ layer: 'a', index: 1, weight: -3 });
+    ).toEqual({ layer: 'a', channel: 1, weight: -3 });
     for (const other of EVERY_KIND.slice(1, 8).map(([s]) => s))
       expect(channelMean(other)).toBeNull();
     expect(channelMean({ kind: 'sum', terms: [unit] })).toBeNull();

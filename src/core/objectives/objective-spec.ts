@@ -3,7 +3,8 @@
  * (spec-types.ts), so the CLI, the web form, manifests, worker threads, queue jobs and the
  * Web Worker all pass data and rebuild the same function; `readObjectiveSpec` validates a
  * JSON value from outside (a file, a job payload, a message) with errors that name the path
- * of the bad field, and `specLayers` lists the layers a spec reads.
+ * of the bad field (and reads the `index` that channel and neuron specs said before they said
+ * `channel`), and `specLayers` lists the layers a spec reads.
  */
 import { ConvscopeError } from '../errors.js';
 import { LOGITS } from '../models/forward.js';
@@ -27,15 +28,15 @@ export type * from './spec-types.js';
 export { OBJECTIVE_KINDS };
 
 /**
- * @example objectiveFromSpec({ kind: 'channel', layer: 'block3_conv1', index: 5 })
+ * @example objectiveFromSpec({ kind: 'channel', layer: 'block3_conv1', channel: 5 })
  * @example objectiveFromSpec({ kind: 'sum', terms: [a, { kind: 'scale', factor: -1e-3, objective: { kind: 'total-variation' } }] })
  */
 export function objectiveFromSpec(spec: ObjectiveSpec): Objective {
   switch (spec.kind) {
     case 'channel':
-      return channel(spec.layer, spec.index);
+      return channel(spec.layer, spec.channel);
     case 'neuron':
-      return neuron(spec.layer, spec.index, spec.y, spec.x);
+      return neuron(spec.layer, spec.channel, spec.y, spec.x);
     case 'class':
       return classLogit(spec.index, spec.label);
     case 'deepdream':
@@ -82,7 +83,7 @@ type Json = Record<string, unknown>;
 const fail = (path: string, what: string): never => {
   throw new ConvscopeError(
     `${path} ${what}`,
-    'see "Objectives" in the README for the JSON form (e.g. {"kind":"channel","layer":"block3_conv1","index":5})',
+    'see "Objectives" in the README for the JSON form (e.g. {"kind":"channel","layer":"block3_conv1","channel":5})',
   );
 };
 
@@ -105,15 +106,30 @@ function index(value: Json, key: string, path: string, optional = false): void {
 }
 
 /**
+ * The channel of a channel or neuron spec: `channel`, or `index` in specs written before the
+ * rename (manifests, objective files, queued jobs); both at once must agree.
+ */
+function legacyChannel(value: Json, path: string): Json {
+  if (value.index === undefined) return value;
+  index(value, 'index', path);
+  if (value.channel !== undefined && value.channel !== value.index) {
+    fail(`${path}.index`, `is the old name of ${path}.channel; give one of them`);
+  }
+  const { index: channel, ...rest } = value;
+  return { ...rest, channel };
+}
+
+/**
  * Checks that `raw` (parsed JSON from outside) is an `ObjectiveSpec`, at most `depth` levels
- * deep; the error names the bad field's path, e.g. `objective.terms[1].factor`.
+ * deep; the error names the bad field's path, e.g. `objective.terms[1].factor`. Returns the
+ * spec with old field names replaced by current ones (`index` of a channel is `channel`).
  * @example const spec = readObjectiveSpec(JSON.parse(text), 'objective')
  */
 export function readObjectiveSpec(raw: unknown, path = 'objective', depth = 16): ObjectiveSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     fail(path, 'must be an object');
   if (depth <= 0) fail(path, 'is nested too deeply (16 levels at most)');
-  const value = raw as Json;
+  let value = raw as Json;
   const kind = value.kind;
   if (!OBJECTIVE_KINDS.includes(kind as ObjectiveSpec['kind'])) {
     fail(
@@ -124,8 +140,9 @@ export function readObjectiveSpec(raw: unknown, path = 'objective', depth = 16):
   switch (kind as ObjectiveSpec['kind']) {
     case 'channel':
     case 'neuron':
+      value = legacyChannel(value, path);
       field(value, 'layer', path, 'string');
-      index(value, 'index', path);
+      index(value, 'channel', path);
       index(value, 'y', path, true);
       index(value, 'x', path, true);
       break;
@@ -145,16 +162,25 @@ export function readObjectiveSpec(raw: unknown, path = 'objective', depth = 16):
       if (!Array.isArray(value.terms) || value.terms.length === 0 || value.terms.length > 256) {
         fail(`${path}.terms`, 'must list 1 to 256 objectives');
       }
-      (value.terms as unknown[]).forEach((t, i) =>
-        readObjectiveSpec(t, `${path}.terms[${i}]`, depth - 1),
-      );
+      value = {
+        ...value,
+        terms: (value.terms as unknown[]).map((t, i) =>
+          readObjectiveSpec(t, `${path}.terms[${i}]`, depth - 1),
+        ),
+      };
       break;
     case 'scale':
       field(value, 'factor', path, 'number');
-      readObjectiveSpec(value.objective, `${path}.objective`, depth - 1);
+      value = {
+        ...value,
+        objective: readObjectiveSpec(value.objective, `${path}.objective`, depth - 1),
+      };
       break;
     case 'negate':
-      readObjectiveSpec(value.objective, `${path}.objective`, depth - 1);
+      value = {
+        ...value,
+        objective: readObjectiveSpec(value.objective, `${path}.objective`, depth - 1),
+      };
       break;
     case 'total-variation':
       break;

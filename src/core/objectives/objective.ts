@@ -25,8 +25,10 @@ export type Activations = Record<string, tf.Tensor>;
 /** A unit the objective targets, for validation and manifests. */
 export interface ObjectiveTarget {
   layer: string;
-  /** Channel (or class) index. */
-  index?: number;
+  /** The channel of `layer` (a unit, for a dense layer). */
+  channel?: number;
+  /** The class, for the `LOGITS` pseudo-layer (a class is not a channel). */
+  classIndex?: number;
   /** Spatial position for a neuron. */
   position?: [number, number];
 }
@@ -82,9 +84,9 @@ export function channel(layer: string, k: number): Objective {
   return {
     description: `channel ${layer}:${k}`,
     layers: [layer],
-    targets: [{ layer, index: k }],
+    targets: [{ layer, channel: k }],
     linear: true,
-    spec: { kind: 'channel', layer, index: k },
+    spec: { kind: 'channel', layer, channel: k },
     score: (activations) => meanPerImage(channelOf(activations, layer, k)),
   };
 }
@@ -98,9 +100,9 @@ export function neuron(layer: string, k: number, y?: number, x?: number): Object
   return {
     description: `neuron ${layer}:${k}${position ? ` at (${y}, ${x})` : ' at the center'}`,
     layers: [layer],
-    targets: [{ layer, index: k, position }],
+    targets: [{ layer, channel: k, position }],
     linear: true,
-    spec: { kind: 'neuron', layer, index: k, ...(position ? { y, x } : {}) },
+    spec: { kind: 'neuron', layer, channel: k, ...(position ? { y, x } : {}) },
     score: (activations) => {
       const values = channelOf(activations, layer, k);
       if (values.rank !== 4) return meanPerImage(values);
@@ -120,7 +122,7 @@ export function classLogit(k: number, label?: string): Objective {
   return {
     description: `class logit ${k}${label ? ` (${label})` : ''}`,
     layers: [LOGITS],
-    targets: [{ layer: LOGITS, index: k }],
+    targets: [{ layer: LOGITS, classIndex: k }],
     linear: true,
     spec: { kind: 'class', index: k, ...(label === undefined ? {} : { label }) },
     score: (activations) => meanPerImage(channelOf(activations, LOGITS, k)),
@@ -228,17 +230,18 @@ export function negate(objective: Objective): Objective {
 
 /**
  * Checks every target of `objective` against the model: the layer exists (the error lists
- * the layers), the index is below its channel count, the position lies inside the map.
+ * the layers), the channel is below its channel count, the class is one the model has, the
+ * position lies inside the map.
  */
 export function checkObjective(model: VisModel, objective: Objective): void {
-  for (const { layer, index, position } of objective.targets) {
+  for (const { layer, channel, classIndex, position } of objective.targets) {
     if (layer === INPUT) continue;
     if (layer === LOGITS) {
-      if (index !== undefined) model.classIndex(index);
+      if (classIndex !== undefined) model.classIndex(classIndex);
       continue;
     }
     const node = model.layer(layer);
-    if (index !== undefined) channelIndex(node, index);
+    if (channel !== undefined) channelIndex(node, channel);
     if (position && node.spatial) {
       const [h, w] = node.outputShape as number[];
       const [y, x] = position;

@@ -6,18 +6,21 @@
  * `input` pseudo-layer. Types only: objective.ts and objective-spec.ts both name them.
  */
 
-/** A unit: the mean of channel `index` of `layer` (for a dense layer, the unit itself). */
+/**
+ * A unit: the mean of `channel` of `layer` (for a dense layer, the unit itself). Specs written
+ * before the vocabulary settled said `index`; `readObjectiveSpec` still reads that.
+ */
 export interface ChannelSpec {
   kind: 'channel';
   layer: string;
-  index: number;
+  channel: number;
 }
 
-/** Channel `index` at one position (default: the center of the map). */
+/** `channel` at one position (default: the center of the map). */
 export interface NeuronSpec {
   kind: 'neuron';
   layer: string;
-  index: number;
+  channel: number;
   y?: number;
   x?: number;
 }

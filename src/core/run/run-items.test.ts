@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lastResult } from './last-result.js';
-import { classItems, facetItems, filterItems, parseClassSpec } from './run-items.js';
+import { classItems, facetItems, channelItems, parseClassSpec } from './run-items.js';
 import { historyEntry, historyFile, manifestItem, manifestLayer } from './run-manifest.js';
 
 // Fashion-MNIST's classes (the embedded model's).
@@ -38,16 +38,16 @@ describe('parseClassSpec', () => {
 });
 
 describe('items and stems', () => {
-  it('names filters by layer and index, classes by index and slug', () => {
-    expect(filterItems('conv1', 4, '1,3', true)).toEqual([
+  it('names channels by layer and index, classes by index and slug', () => {
+    expect(channelItems('conv1', 4, '1,3', true)).toEqual([
       {
-        spec: { kind: 'neuron', layer: 'conv1', index: 1 },
+        spec: { kind: 'neuron', layer: 'conv1', channel: 1 },
         index: 1,
         layer: 'conv1',
         stem: 'conv1_1',
       },
       {
-        spec: { kind: 'neuron', layer: 'conv1', index: 3 },
+        spec: { kind: 'neuron', layer: 'conv1', channel: 3 },
         index: 3,
         layer: 'conv1',
         stem: 'conv1_3',
@@ -58,19 +58,19 @@ describe('items and stems', () => {
       ['class_8_bag', 'Bag', { kind: 'class', index: 8, label: 'Bag' }],
     ]);
     expect(classItems('2', 5).map((i) => i.stem)).toEqual(['class_2']);
-    expect(() => filterItems('conv1', 4, '4')).toThrow(
-      /filter 4 is out of range; layer 'conv1' has 4 filters/,
+    expect(() => channelItems('conv1', 4, '4')).toThrow(
+      /channel 4 is out of range; layer 'conv1' has 4 channels/,
     );
   });
   it('makes facets unit-major with _d<j> stems', () => {
-    const facets = facetItems(filterItems('c', 3, '0,2'), 2);
+    const facets = facetItems(channelItems('c', 3, '0,2'), 2);
     expect(facets.map((f) => [f.stem, f.facet])).toEqual([
       ['c_0_d0', 0],
       ['c_0_d1', 1],
       ['c_2_d0', 0],
       ['c_2_d1', 1],
     ]);
-    expect(facetItems(filterItems('c', 3, '0'), 1)[0]).not.toHaveProperty('facet');
+    expect(facetItems(channelItems('c', 3, '0'), 1)[0]).not.toHaveProperty('facet');
   });
 });
 
@@ -88,12 +88,12 @@ describe('manifest entries', () => {
     ],
   };
   it('has the fields of CLI.md, rounded to 6 digits', () => {
-    const [item] = facetItems(filterItems('conv1', 4, '2'), 2);
+    const [item] = facetItems(channelItems('conv1', 4, '2'), 2);
     expect(manifestItem(item, 0, outcome, { probability: 0.5 })).toEqual({
       index: 2,
       layer: 'conv1',
       objective: 'channel conv1:2',
-      spec: { kind: 'channel', layer: 'conv1', index: 2 },
+      spec: { kind: 'channel', layer: 'conv1', channel: 2 },
       file: 'conv1_2_d0.png',
       activation: { initial: 0.123457, final: 1.5, best: 1.25 },
       facet: 0,
@@ -114,7 +114,9 @@ describe('manifest entries', () => {
       file: 'history/s_step00128.png',
       activation: 0.333333,
     });
-    expect(manifestLayer([...filterItems('a', 2, '0-1'), ...filterItems('b', 2, '0')])).toBe('a,b');
+    expect(manifestLayer([...channelItems('a', 2, '0-1'), ...channelItems('b', 2, '0')])).toBe(
+      'a,b',
+    );
     expect(manifestLayer(classItems('1', 2))).toBe('logits');
   });
 });

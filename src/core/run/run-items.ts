@@ -13,7 +13,7 @@ import type { ObjectiveSpec } from '../objectives/spec-types.js';
 export interface RunItem {
   /** The objective as data (rebuilt in workers and by anyone with the manifest). */
   spec: ObjectiveSpec;
-  /** Filter or class index. */
+  /** Channel or class index (the manifest item's `index`, which CLI.md fixes). */
   index: number;
   /** Layer name, or undefined for classes. */
   layer?: string;
@@ -86,29 +86,29 @@ export function parseClassSpec(
   return out;
 }
 
-/** The stem of filter `index` of `layer`: `block3_conv1_5`. */
-export const filterStem = (layer: string, index: number): string => `${layer}_${index}`;
+/** The stem of channel `channel` of `layer`: `block3_conv1_5`. */
+export const channelStem = (layer: string, channel: number): string => `${layer}_${channel}`;
 
 /** The stem of class `index`: `class_3_bell-pepper`, or `class_3` without a name. */
 export const classStem = (index: number, label?: string): string =>
   `class_${index}${label ? `_${classSlug(label)}` : ''}`;
 
 /**
- * The filters of `layer` named by `spec` (`0-7`, `3,9`, `all`), maximizing the channel mean
+ * The channels of `layer` named by `spec` (`0-7`, `3,9`, `all`), maximizing the channel mean
  * (or the center unit with `neuron`).
- * @example filterItems('block2_conv1', 32, '0-2') // stems block2_conv1_0 .. block2_conv1_2
+ * @example channelItems('block2_conv1', 32, '0-2') // stems block2_conv1_0 .. block2_conv1_2
  */
-export function filterItems(
+export function channelItems(
   layer: string,
   channels: number,
   spec: string,
   neuron = false,
 ): RunItem[] {
-  return parseIndexSpec(spec, channels, 'filter', `layer '${layer}'`).map((index) => ({
-    spec: { kind: neuron ? 'neuron' : 'channel', layer, index },
-    index,
+  return parseIndexSpec(spec, channels, 'channel', `layer '${layer}'`).map((channel) => ({
+    spec: { kind: neuron ? 'neuron' : 'channel', layer, channel },
+    index: channel,
     layer,
-    stem: filterStem(layer, index),
+    stem: channelStem(layer, channel),
   }));
 }
 

@@ -72,7 +72,7 @@ export async function optimizeUnits(
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const items = units.map((k) => ({
-    spec: { kind: 'channel', layer, index: k } as const,
+    spec: { kind: 'channel', layer, channel: k } as const,
     index: k,
     layer,
     stem: `${layerFolder(layer)}_${k}`,

@@ -55,15 +55,15 @@ export async function scanAtlasImages(scan: AtlasScan): Promise<PatchIndex> {
   return index;
 }
 
-/** One layer's patches and deconvnet projections for its `filters`. */
+/** One layer's patches and deconvnet projections for its `channels`. */
 export async function renderAtlasLayer(
   scan: AtlasScan,
   index: PatchIndex,
   layer: string,
-  filters: number[],
+  channels: number[],
 ): Promise<LayerPatches> {
   const rendered = await renderPatches(scan.model, index, layer, {
-    filters,
+    channels,
     k: scan.k,
     outDir: path.join(scan.siteDir, PATCHES_DIR),
     deconv: true,

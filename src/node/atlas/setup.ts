@@ -59,7 +59,7 @@ export async function atlasRun(request: AtlasRequest): Promise<{ run: AtlasRun; 
     }
     images = await expandImagePaths([path.resolve(request.images)]);
   }
-  const objectives = layers.map((layer) => ({ kind: 'channel', layer, index: 0 }) as const);
+  const objectives = layers.map((layer) => ({ kind: 'channel', layer, channel: 0 }) as const);
   const batch = request.batch ?? 16;
   const resolved = await resolveRun(request.model, request.preset, request.overrides, {
     objectives,

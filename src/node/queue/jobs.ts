@@ -19,7 +19,7 @@ export interface MaximizeJob {
   run: string;
   /** The shard's position in the run (its items' order). */
   shard: number;
-  /** Says which items, for logs and messages: `block2_conv2 filters 4-7`. */
+  /** Says which items, for logs and messages: `block2_conv2 channels 4-7`. */
   name: string;
   setup: MaximizeWorkerData;
   /** `probability`: also the model's softmax probability of each item's class. */
@@ -125,9 +125,11 @@ function checkMaximizeTask(value: unknown): void {
     bad('task.specs', 'must list 1 to 4096 objectives');
   }
   for (const [i, raw] of task.specs.entries()) {
-    // Every objective kind, recursively (objective-spec.ts), with the bad field's path.
+    // Every objective kind, recursively (objective-spec.ts), with the bad field's path; the
+    // spec read back replaces the raw one, so a job queued by an older convscope (channels
+    // as `index`) runs with today's field names.
     try {
-      readObjectiveSpec(raw, `task.specs[${i}]`);
+      task.specs[i] = readObjectiveSpec(raw, `task.specs[${i}]`);
     } catch (error) {
       throw new ConvscopeError(
         `refused job: ${(error as Error).message}`,
@@ -165,6 +167,8 @@ function checkScanTask(value: unknown): void {
 
 /**
  * Checks a job's data before a worker touches it; throws a ConvscopeError naming the field.
+ * Objective specs are replaced by their current form (old field names read, see
+ * `readObjectiveSpec`).
  *
  * @example checkJob('scan', job.data) // throws "refused job: task.files[0] is not absolute"
  */
@@ -204,7 +208,7 @@ function span(first: number, last: number): string {
   return first === last ? String(first) : `${first}-${last}`;
 }
 
-/** A maximization shard by its items: `block2_conv2 filters 0-3`, `classes 4-7`. */
+/** A maximization shard by its items: `block2_conv2 channels 0-3`, `classes 4-7`. */
 export function maximizeShardName(task: MaximizeShard): string {
   const groups = new Map<string, number[]>();
   for (const [i, spec] of task.specs.entries()) {
@@ -212,7 +216,7 @@ export function maximizeShardName(task: MaximizeShard): string {
       spec.kind === 'class'
         ? ['classes', spec.index]
         : spec.kind === 'channel' || spec.kind === 'neuron'
-          ? [`${spec.layer} filters`, spec.index]
+          ? [`${spec.layer} channels`, spec.channel]
           : ['objectives', i];
     groups.set(key, [...(groups.get(key) ?? []), index]);
   }

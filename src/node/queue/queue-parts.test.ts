@@ -64,12 +64,12 @@ describe('results as PNGs and numbers', () => {
 describe('job data', () => {
   const setup = { model: { model: 'embedded' }, backend: 'wasm', size: 28, engine: 'tfjs' };
   const task = {
-    specs: [{ kind: 'channel', layer: 'block1_conv1', index: 0 }],
+    specs: [{ kind: 'channel', layer: 'block1_conv1', channel: 0 }],
     settings: { steps: 8 },
     seed: 0,
     history: 0,
   };
-  const job = { run: 'filters-x', shard: 0, name: 'block1_conv1 filters 0', setup, task };
+  const job = { run: 'filters-x', shard: 0, name: 'block1_conv1 channels 0', setup, task };
 
   it('passes what convscope submits', () => {
     expect(() => checkJob('maximize', job)).not.toThrow();
@@ -83,7 +83,7 @@ describe('job data', () => {
       terms: [
         { kind: 'deepdream', layer: 'b' },
         { kind: 'scale', factor: -1e-3, objective: { kind: 'total-variation' } },
-        { kind: 'negate', objective: { kind: 'neuron', layer: 'b', index: 1, y: 0, x: 2 } },
+        { kind: 'negate', objective: { kind: 'neuron', layer: 'b', channel: 1, y: 0, x: 2 } },
       ],
     };
     expect(() =>
@@ -96,6 +96,15 @@ describe('job data', () => {
     expect(maximizeShardName({ ...task, specs: [composite, composite] } as never)).toBe(
       'objectives 0-1',
     );
+  });
+
+  it("reads a job queued before channels were named `channel` (as `index`) in today's form", () => {
+    const old = { kind: 'scale', factor: 2, objective: { kind: 'channel', layer: 'b', index: 3 } };
+    const data = { ...job, task: { ...task, specs: [old] } };
+    checkJob('maximize', data);
+    expect(data.task.specs).toEqual([
+      { kind: 'scale', factor: 2, objective: { kind: 'channel', layer: 'b', channel: 3 } },
+    ]);
   });
 
   it('refuses anything else, naming the field', () => {
@@ -126,9 +135,9 @@ describe('job data', () => {
     expect(
       maximizeShardName({
         ...task,
-        specs: [0, 1, 2, 3].map((index) => ({ kind: 'channel', layer: 'b2', index })),
+        specs: [0, 1, 2, 3].map((channel) => ({ kind: 'channel', layer: 'b2', channel })),
       } as never),
-    ).toBe('b2 filters 0-3');
+    ).toBe('b2 channels 0-3');
     expect(runId('filters', { a: 1 })).toBe(runId('filters', { a: 1 }));
     expect(runId('filters', { a: 1 })).not.toBe(runId('filters', { a: 2 }));
     expect(runId('patches', {})).toMatch(/^patches-[0-9a-f]{16}$/);

@@ -36,7 +36,7 @@ export interface QueueRunOptions<T, R> {
   resume?: string;
   /** A stable key of shard `task` within the run (its job id's suffix). */
   shardKey: (task: T, index: number) => string;
-  /** A shard in words, for messages: `block2_conv2 filters 0-3`. */
+  /** A shard in words, for messages: `block2_conv2 channels 0-3`. */
   shardName: (task: T, index: number) => string;
   /** The shard as sent (absolute paths, flags). */
   toJob?: (task: T) => unknown;

@@ -132,6 +132,7 @@ export interface WeightsResult {
   layer: string;
   kernelShape: [number, number, number, number];
   mode: string;
+  /** One per kernel (filter; the channel it makes) and input slice. */
   tiles: { filter: number; inputChannel?: number; image: Rgba }[];
 }
 
@@ -148,7 +149,7 @@ export interface AttributionMethodInfo {
 export interface AttributeRequest {
   image: Rgba;
   methods: AttributionMethod[];
-  target: { kind: 'unit'; layer: string; filter: number } | { kind: 'class'; index: number };
+  target: { kind: 'unit'; layer: string; channel: number } | { kind: 'class'; index: number };
   /** The methods' options by key (as typed; core checks them), e.g. `{ steps: '20' }`. */
   options?: Record<string, string>;
 }
@@ -169,7 +170,8 @@ export interface PatchesRequest {
   /** Images to scan (absent: reuse the last scan of this layer). */
   images?: Rgba[];
   layer: string;
-  unit: number;
+  /** The channel of `layer` whose top patches are wanted. */
+  channel: number;
   k: number;
 }
 

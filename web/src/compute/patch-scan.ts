@@ -2,8 +2,8 @@
  * Top-k dataset patches computed in the page, for a small folder of images the user drops in
  * (Zeiler & Fergus): every image through the model once per layer, each channel keeps its k
  * strongest (image, location) with core's TopKTracker (the CLI's scan uses the same), and a
- * unit's patches are the receptive-field crops of those locations. The last scan is kept so
- * clicking through units does not rescan.
+ * channel's patches are the receptive-field crops of those locations. The last scan is kept so
+ * clicking through channels does not rescan.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvscopeError } from '../../../src/core/errors.js';
@@ -62,19 +62,19 @@ async function scan(model: VisModel, request: PatchesRequest): Promise<Scan> {
   return { model, layer: request.layer, inputs, tracker };
 }
 
-/** The unit's top-k patches, scanning `request.images` (or reusing the last scan). */
+/** The channel's top-k patches, scanning `request.images` (or reusing the last scan). */
 export async function patches(model: VisModel, request: PatchesRequest): Promise<PatchesResult> {
   if (request.images) last = await scan(model, request);
   else if (!last || last.model !== model || last.layer !== request.layer) {
     throw new ConvscopeError('no scan of this layer yet', 'drop a folder of images first');
   }
   const { tracker, inputs } = last;
-  channelIndex({ name: request.layer, channels: tracker.channels }, request.unit);
+  channelIndex({ name: request.layer, channels: tracker.channels }, request.channel);
   const field = model.layer(request.layer).receptiveField!;
   const { height, width, channels } = model.input;
   return {
     images: inputs.length,
-    top: tracker.lists[request.unit].map((entry) => ({
+    top: tracker.lists[request.channel].map((entry) => ({
       image: entry.image,
       activation: entry.value,
       patch: cropRgba(

@@ -4,7 +4,7 @@
  * CLI's file and history names, and no settings until the worker reports them.
  */
 import { describe, expect, it } from 'vitest';
-import { filterItems } from '../../../src/core/run/run-items.js';
+import { channelItems } from '../../../src/core/run/run-items.js';
 import type { Rgba } from '../bridge/protocol.js';
 import { runManifest, type RunRecord } from './run-manifest.js';
 
@@ -17,7 +17,7 @@ const flat = (level: number): Rgba => ({
 
 describe('runManifest before the result', () => {
   it('takes the activations and statistics from the frames', () => {
-    const items = filterItems('conv1', 4, '1,3').map((item) => ({ ...item, caption: 'x' }));
+    const items = channelItems('conv1', 4, '1,3').map((item) => ({ ...item, caption: 'x' }));
     const run: RunRecord = {
       model: 'tiny',
       layer: 'conv1',

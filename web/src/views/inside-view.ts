@@ -1,9 +1,9 @@
 /**
- * The inside view: a layer's kernels as numbered images (the selected unit's outlined); for
- * one unit (a filter of that layer) or a class on the current image, the attribution methods
- * chosen in a form generated from core's registry (attribution-form.ts; by default every method
- * cheap enough for a click: all but SmoothGrad) side by side; and the unit's top-9 dataset
- * patches (see patches-panel.ts).
+ * The inside view: a layer's kernels (filters) as numbered images (the selected channel's
+ * outlined); for one channel of that layer or a class on the current image, the attribution
+ * methods chosen in a form generated from core's registry (attribution-form.ts; by default every
+ * method cheap enough for a click: all but SmoothGrad) side by side; and the channel's top-9
+ * dataset patches (see patches-panel.ts).
  */
 import type { AttributeRequest, Rgba } from '../bridge/protocol.js';
 import { formatValue, h } from '../draw/dom.js';
@@ -17,24 +17,24 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   const { model } = ctx;
   const convs = model.layers.filter((l) => l.hasKernel);
   let layer = convs.some((l) => l.name === ctx.state.layer) ? ctx.state.layer! : model.defaultLayer;
-  let unit = ctx.state.unit ?? 0;
+  let channel = ctx.state.channel ?? 0;
   let image: Rgba | null = null;
   const layerSelect = h(
     'select',
     { name: 'layer' },
     ...convs.map((l) => layerOption(l, l.name === layer)),
   );
-  const unitInput = h('input', {
-    name: 'unit',
+  const channelInput = h('input', {
+    name: 'channel',
     type: 'number',
     min: 0,
-    value: unit,
+    value: channel,
     class: 'short',
   });
   const classSelect = h(
     'select',
     { name: 'target' },
-    h('option', { value: 'unit' }, 'the unit (filter) of the layer'),
+    h('option', { value: 'unit' }, 'the channel of the layer'),
     ...(model.classes
       ? Array.from({ length: model.classes }, (_, i) =>
           h('option', { value: String(i) }, `class: ${model.labels?.[i] ?? i}`),
@@ -47,10 +47,10 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   const methodsForm = h('div', { class: 'attribution-controls' });
   let chosen: AttributionChoice | null = null;
 
-  /** Outlines the kernels of the selected unit (every input slice of it in slices mode). */
+  /** Outlines the kernels of the selected channel (every input slice of it in slices mode). */
   const markSelected = () => {
     for (const tile of weightsGrid.querySelectorAll<HTMLElement>('.tile')) {
-      tile.classList.toggle('selected', Number(tile.dataset.index) === unit);
+      tile.classList.toggle('selected', Number(tile.dataset.index) === channel);
     }
   };
 
@@ -68,10 +68,10 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
               class: 'tile small',
               'data-index': t.filter,
               onclick: () => {
-                // A kernel names a unit: explain that unit, not a class.
+                // A kernel (filter) makes one channel: explain that channel, not a class.
                 classSelect.value = 'unit';
-                unitInput.disabled = false;
-                pickUnit(t.filter);
+                channelInput.disabled = false;
+                pickChannel(t.filter);
               },
               title: `filter ${t.filter}${slice ? ` · input ${t.inputChannel}` : ''}`,
             },
@@ -90,7 +90,7 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
     if (!image || !chosen) return;
     const target: AttributeRequest['target'] =
       classSelect.value === 'unit'
-        ? { kind: 'unit', layer, filter: unit }
+        ? { kind: 'unit', layer, channel }
         : { kind: 'class', index: Number(classSelect.value) };
     attributions.replaceChildren(h('p', { class: 'note' }, 'Computing…'));
     try {
@@ -120,12 +120,12 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
   };
 
   const patches = patchesPanel(ctx);
-  const showPatches = () => patches.show(layer, unit);
+  const showPatches = () => patches.show(layer, channel);
 
-  function pickUnit(filter: number) {
-    unit = filter;
-    unitInput.value = String(filter);
-    ctx.update({ unit });
+  function pickChannel(picked: number) {
+    channel = picked;
+    channelInput.value = String(picked);
+    ctx.update({ channel });
     markSelected();
     void showAttributions();
     void showPatches();
@@ -135,12 +135,14 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
     layer = layerSelect.value;
     ctx.update({ layer });
     void showWeights();
-    pickUnit(0);
+    pickChannel(0);
   });
-  unitInput.addEventListener('change', () => pickUnit(Math.max(0, Number(unitInput.value) || 0)));
+  channelInput.addEventListener('change', () =>
+    pickChannel(Math.max(0, Number(channelInput.value) || 0)),
+  );
   classSelect.addEventListener('change', () => {
-    // A class target has no unit: the field would only mislead.
-    unitInput.disabled = classSelect.value !== 'unit';
+    // A class target has no channel: the field would only mislead.
+    channelInput.disabled = classSelect.value !== 'unit';
     void showAttributions();
   });
   const picker = imagePicker(ctx, (picked, source) => {
@@ -162,10 +164,10 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
           {},
           h(
             'span',
-            { title: 'the filter (output channel) to explain: --filters on the command line' },
-            'Filter',
+            { title: 'the channel (unit) of the layer to explain: --filters on the command line' },
+            'Channel',
           ),
-          unitInput,
+          channelInput,
         ),
         h('label', {}, h('span', {}, 'Explain'), classSelect),
         picker,
@@ -176,9 +178,9 @@ export function mountInsideView(root: HTMLElement, ctx: ViewContext): ViewHandle
         h('h3', {}, 'Attributions on the image'),
         methodsForm,
         attributions,
-        h('h3', {}, 'Top-9 dataset patches of the unit'),
+        h('h3', {}, 'Top-9 dataset patches of the channel'),
         patches.element,
-        h('h3', {}, 'Weights (click a kernel to pick its filter)'),
+        h('h3', {}, 'Weights (click a kernel to pick the channel it makes)'),
         weightsNote,
         weightsGrid,
       ),

@@ -33,7 +33,7 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
   let webcam: Webcam | null = null;
   let busy = false;
   let disposed = false;
-  let selected = ctx.state.unit;
+  let selected = ctx.state.channel;
   const meter = new RateMeter();
   let frames = 0;
 
@@ -108,7 +108,7 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
 
   const select = (i: number) => {
     selected = selected === i ? undefined : i;
-    ctx.update({ unit: selected });
+    ctx.update({ channel: selected });
     if (image) void compute(image);
   };
 
@@ -164,7 +164,7 @@ export function mountMapsView(root: HTMLElement, ctx: ViewContext): ViewHandle {
     layer = layerSelect.value;
     selected = undefined;
     grid.replaceChildren();
-    ctx.update({ layer, unit: undefined });
+    ctx.update({ layer, channel: undefined });
     if (image && !webcam) void compute(image);
   });
   colormap.addEventListener('change', () => {

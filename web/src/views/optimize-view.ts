@@ -6,7 +6,7 @@
  */
 import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
 import { defaultPresetFor, getPreset } from '../../../src/core/optimize/presets.js';
-import { classItems, facetItems, filterItems } from '../../../src/core/run/run-items.js';
+import { channelItems, classItems, facetItems } from '../../../src/core/run/run-items.js';
 import type { RunningJob } from '../bridge/client.js';
 import { formatValue, h } from '../draw/dom.js';
 import { drawRgba } from '../draw/images.js';
@@ -70,7 +70,7 @@ function chooseAll(
   const layer = state.layer ?? model.defaultLayer;
   const node = model.layers.find((l) => l.name === layer);
   const channels = node?.channels ?? 0;
-  const items = filterItems(layer, channels, state.filters ?? defaultFilters(channels)).map(
+  const items = channelItems(layer, channels, state.filters ?? defaultFilters(channels)).map(
     (item) => ({ ...item, caption: `filter ${item.index}` }),
   );
   return { items, objectives: items.map((i) => i.spec), layer };

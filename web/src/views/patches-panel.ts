@@ -1,5 +1,5 @@
 /**
- * The inside view's top-9 patches of one unit: from a scan the server offers (`convscope
+ * The inside view's top-9 patches of one channel: from a scan the server offers (`convscope
  * serve --patches DIR`, made by `convscope patches`) or, without one, over images the user
  * picks or drops, scanned in the worker. Three parts, so the picker never lands inside the
  * grid: a note, a 3-column grid of patches, and the picker below it.
@@ -11,6 +11,7 @@ import { rgbaCanvas } from '../draw/images.js';
 import type { ViewContext } from './context.js';
 import { decodeImage } from './image-source.js';
 
+/** A `convscope patches` manifest (CLI.md: `filters[].index` is the channel). */
 interface PatchManifest {
   layer: string;
   filters: {
@@ -21,8 +22,8 @@ interface PatchManifest {
 
 export interface PatchesPanel {
   element: HTMLElement;
-  /** Shows the top patches of `unit` of `layer` (served scan, else the picked images). */
-  show(layer: string, unit: number): Promise<void>;
+  /** Shows the top patches of `channel` of `layer` (served scan, else the picked images). */
+  show(layer: string, channel: number): Promise<void>;
 }
 
 export function patchesPanel(ctx: ViewContext): PatchesPanel {
@@ -40,12 +41,12 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
     h(
       'span',
       {},
-      'Pick or drop a few images (a small data set) to find the unit’s top-9 patches among them: ',
+      'Pick or drop a few images (a small data set) to find the channel’s top-9 patches among them: ',
     ),
     input,
   );
   const element = h('div', { class: 'patches-panel' }, note, grid, scanZone);
-  let current = { layer: '', unit: 0 };
+  let current = { layer: '', channel: 0 };
   // Without a served scan: images the user picked, and the layer the worker last scanned.
   let local: { images: Rgba[]; layer?: string } | null = null;
 
@@ -66,13 +67,13 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
   const tile = (caption: number, ...images: (HTMLElement | null)[]) =>
     h('figure', { class: 'tile' }, ...images, h('figcaption', {}, formatValue(caption)));
 
-  async function showServed(scan: PatchesEntry, unit: number): Promise<void> {
+  async function showServed(scan: PatchesEntry, channel: number): Promise<void> {
     const manifest = await manifestOf(scan.manifestUrl);
-    const entry = manifest.filters.find((f) => f.index === unit);
+    const entry = manifest.filters.find((f) => f.index === channel);
     const base = new URL(scan.manifestUrl, location.href);
     note.textContent = entry
-      ? `Top ${entry.top.length} of the served scan for ${scan.layer} filter ${unit}:`
-      : `The scan does not include filter ${unit}.`;
+      ? `Top ${entry.top.length} of the served scan for ${scan.layer} channel ${channel}:`
+      : `The scan does not include channel ${channel}.`;
     grid.replaceChildren(
       ...(entry?.top ?? []).map((t) =>
         tile(
@@ -86,7 +87,7 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
     );
   }
 
-  async function showLocal(layer: string, unit: number): Promise<void> {
+  async function showLocal(layer: string, channel: number): Promise<void> {
     scanZone.hidden = false;
     if (!local) {
       note.textContent = `No top-9 scan of ${layer} is served (\`convscope patches --images DIR --layer ${layer} --out P\`, then \`convscope serve --patches P\`).`;
@@ -99,12 +100,12 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
       const result = await ctx.client.call('patches', {
         images: rescan ? local.images : undefined,
         layer,
-        unit,
+        channel,
         k: 9,
       });
       local.layer = layer;
-      if (current.layer !== layer || current.unit !== unit) return;
-      note.textContent = `Top ${result.top.length} of ${result.images} picked images for ${layer} filter ${unit}:`;
+      if (current.layer !== layer || current.channel !== channel) return;
+      note.textContent = `Top ${result.top.length} of ${result.images} picked images for ${layer} channel ${channel}:`;
       grid.replaceChildren(
         ...result.top.map((t) => {
           const figure = tile(t.activation, rgbaCanvas(t.patch, 96, 'pixels patch'));
@@ -120,14 +121,14 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
     }
   }
 
-  async function show(layer: string, unit: number): Promise<void> {
-    current = { layer, unit };
+  async function show(layer: string, channel: number): Promise<void> {
+    current = { layer, channel };
     const scan = (await scans).find(
       (s) => s.layer === layer && (!s.model || s.model === ctx.model.name),
     );
-    if (current.layer !== layer || current.unit !== unit) return;
+    if (current.layer !== layer || current.channel !== channel) return;
     scanZone.hidden = Boolean(scan);
-    return scan ? showServed(scan, unit) : showLocal(layer, unit);
+    return scan ? showServed(scan, channel) : showLocal(layer, channel);
   }
 
   const scanImages = async (files: File[]) => {
@@ -141,7 +142,7 @@ export function patchesPanel(ctx: ViewContext): PatchesPanel {
     }
     if (images.length === 0) return;
     local = { images };
-    await showLocal(current.layer, current.unit);
+    await showLocal(current.layer, current.channel);
   };
   input.addEventListener('change', () => void scanImages([...(input.files ?? [])]));
   scanZone.addEventListener('dragover', (e) => e.preventDefault());
