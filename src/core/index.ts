@@ -80,13 +80,30 @@ export {
   specLayers,
   type ObjectiveSpec,
 } from './objectives/objective-spec.js';
-export type { Parameterization, ImageShape } from './parameterizations/parameterization.js';
-export { pixelImage, type PixelOptions } from './parameterizations/pixel.js';
+export type {
+  Parameterization,
+  ImageShape,
+  SpatialBasis,
+} from './parameterizations/parameterization.js';
+export { pixelImage, pixelBasis, type PixelOptions } from './parameterizations/pixel.js';
+export { fourierImage, fourierBasis, type FourierOptions } from './parameterizations/fourier.js';
+export { macoImage, macoBasis } from './parameterizations/maco.js';
 export {
-  fourierImage,
+  colourStage,
   colorDecorrelationMatrix,
-  type FourierOptions,
-} from './parameterizations/fourier.js';
+  type ColourStage,
+  type ColourStageOptions,
+} from './parameterizations/colour-stage.js';
+export { composeImage } from './parameterizations/compose-image.js';
+export {
+  PARAMETERIZATIONS,
+  PARAMETERIZATION_CHOICES,
+  createParameterization,
+} from './parameterizations/registry.js';
+export type {
+  ParameterizationRecord,
+  ParameterizationContext,
+} from './parameterizations/parameterization-record.js';
 export { InverseRfft2d } from './parameterizations/inverse-fft.js';
 export {
   pad,
@@ -107,6 +124,9 @@ export {
   clipSmallNorm,
   clipSmallContribution,
   applyYosinski,
+  applyPostStep,
+  yosinskiOperations,
+  type PostStepOperation,
   type YosinskiSettings,
 } from './regularizers/yosinski.js';
 export { totalVariation, lpNorm, penalty, type PenaltySettings } from './regularizers/penalties.js';
@@ -116,7 +136,9 @@ export { createRng, type Rng } from './optimize/rng.js';
 export {
   maximize,
   standardize,
+  partsFromSettings,
   effectiveStepRule,
+  type MaximizeParts,
   type Frame,
   type ImageBatch,
   type HistoryFrame,

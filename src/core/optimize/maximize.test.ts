@@ -26,41 +26,7 @@ import { itemScores, maximize, type MaximizeOptions, type MaximizeResult } from 
 import { PRESETS, getPreset } from './presets.js';
 import { applyOverrides } from './setting-options.js';
 import type { OptimizationSettings } from './settings.js';
-
-/** `range` 0..255 gives the gradient scale of VGG's caffe input, which Yosinski's rates assume. */
-function smallModel(channels = 3, range: [number, number] = [0, 1]): VisModel {
-  const init = (i: number) => tf.initializers.glorotUniform({ seed: 10 + i });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({
-        inputShape: [16, 16, channels],
-        filters: 6,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'relu',
-        name: 'conv1',
-        kernelInitializer: init(0),
-      }),
-      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
-      tf.layers.conv2d({
-        filters: 8,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'relu',
-        name: 'conv2',
-        kernelInitializer: init(1),
-      }),
-      tf.layers.flatten({ name: 'flatten' }),
-      tf.layers.dense({
-        units: 4,
-        activation: 'softmax',
-        name: 'predictions',
-        kernelInitializer: init(2),
-      }),
-    ],
-  });
-  return new VisModel(model, { name: 'small', input: { range } });
-}
+import { smallModel } from '../../../test/helpers/small-conv-model.js';
 
 /** A one-filter gray net whose filter is a derivative-of-Gaussian edge detector at `degrees`. */
 function edgeModel(degrees: number): VisModel {

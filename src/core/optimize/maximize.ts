@@ -11,15 +11,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { usesEngine } from '../engines/engine-tensors.js';
-import type { NetworkEngine } from '../engines/network-engine.js';
 import { ConvscopeError } from '../errors.js';
 import type { VisModel } from '../models/vis-model.js';
 import { checkObjective, type Objective } from '../objectives/objective.js';
-import { createParameterization } from './create-parameterization.js';
-import { penalty } from '../regularizers/penalties.js';
-import { applyYosinski, usesYosinski } from '../regularizers/yosinski.js';
+import { applyPostStep } from '../regularizers/yosinski.js';
 import { resize } from '../transforms/affine-sample.js';
-import { compose, fromSpec, standardTransforms } from '../transforms/transforms.js';
+import {
+  compose,
+  fromSpec,
+  standardTransforms,
+  type TransformSpec,
+} from '../transforms/transforms.js';
 import { redirectedRelu } from './redirected-relu.js';
 import { canFuse } from '../engines/fused-step.js';
 import { preprocessAffine } from '../models/input-spec.js';
@@ -32,84 +34,19 @@ import { fitToImage } from './fit-image.js';
 import { createRng, type Rng } from './rng.js';
 import { alphaMap, throughViews } from './transparency.js';
 import type { OptimizationSettings } from './settings.js';
-import { createStepRule, type StepRuleSpec } from './step-rules.js';
+import type { StepRuleSpec } from './step-rules.js';
+import { BestIterates } from './best-iterate.js';
+import { asParts, type MaximizeParts } from './parts.js';
+import {
+  toBatch,
+  type Frame,
+  type HistoryFrame,
+  type MaximizeOptions,
+  type MaximizeResult,
+} from './maximize-types.js';
 
-/** The part of an AbortSignal the loop reads (core has no DOM or Node types). */
-export interface StopSignal {
-  readonly aborted: boolean;
-}
-
-export interface MaximizeOptions {
-  seed?: number;
-  signal?: StopSignal;
-  /**
-   * Awaited after every step, so timers, I/O and abort handlers of the host get a turn
-   * (Node: setImmediate; browsers: a message channel). Default: a microtask only.
-   */
-  yieldControl?: () => Promise<void>;
-  /** Yield a frame every this many steps (and after the last). Default: steps / 32. */
-  frameEvery?: number;
-  /** Keep the images of every k-th step in the result's history (0: none). */
-  history?: number;
-  /** Start from these images, [1 or N, h, w, c] in [0, 1] (Fourier, MACO: fitted, fit-image.ts). */
-  init?: tf.Tensor4D;
-  /**
-   * The engine that runs the network (e.g. ONNX Runtime in Node). Absent or TF.js: the whole
-   * step is one TF.js tape, as fast as TF.js goes.
-   */
-  engine?: NetworkEngine;
-  /**
-   * Run each step in one engine call when the engine can (`FusedStepEngine`: the image side
-   * too, for a Fourier image, linear objectives and no penalties). Default true; false keeps
-   * the image side in TF.js (for comparisons).
-   */
-  fuse?: boolean;
-}
-
-export interface ImageBatch {
-  /** [batch, height, width, channels] values in [0, 1], row-major. */
-  data: Float32Array;
-  shape: [number, number, number, number];
-}
-
-export interface HistoryFrame {
-  step: number;
-  images: ImageBatch;
-  /** Objective per image, measured without transforms. */
-  scores: number[];
-}
-
-export interface MaximizeResult {
-  /** The best iterate of each image. */
-  best: ImageBatch;
-  initial: number[];
-  final: number[];
-  bestScores: number[];
-  bestSteps: number[];
-  history: HistoryFrame[];
-  steps: number;
-  aborted: boolean;
-  seconds: number;
-  /** Each best image's objective through the transforms (`throughViews`). */
-  transformedScores?: number[];
-  /** MACO's transparency map per image, [batch, h, w, 1] in [0, 1] (see `alphaMap`). */
-  alpha?: ImageBatch;
-}
-
-export interface Frame {
-  step: number;
-  steps: number;
-  /** The current images. */
-  images: ImageBatch;
-  /** Objective per image on the current images, without transforms. */
-  scores: number[];
-  /** Present on the last frame. */
-  result?: MaximizeResult;
-}
-
-async function toBatch(images: tf.Tensor4D): Promise<ImageBatch> {
-  return { data: (await images.data()) as Float32Array, shape: images.shape };
-}
+export * from './maximize-types.js';
+export { partsFromSettings, standardize, type MaximizeParts } from './parts.js';
 
 export { itemScores };
 
@@ -124,17 +61,9 @@ export function effectiveStepRule(settings: OptimizationSettings, _side: number)
   return { ...settings.stepRule };
 }
 
-/** Standardizes each image to mean 0.5, sd 0.1 (Chollet's deprocessing), clipped. */
-export function standardize(images: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(images, [1, 2, 3], true);
-    const z = tf.div(tf.sub(images, mean), tf.add(tf.sqrt(variance), 1e-5));
-    return tf.clipByValue(tf.add(tf.mul(z, 0.1), 0.5), 0, 1) as tf.Tensor4D;
-  });
-}
-
 /**
- * Optimizes one image per objective.
+ * Optimizes one image per objective with the given parts (parts.ts), or the parts that
+ * settings describe (`partsFromSettings`).
  * @example
  * for await (const frame of maximize(model, [channel('block2_conv1', 3)], settings, { seed: 0 }))
  *   console.log(frame.step, frame.scores);
@@ -142,64 +71,74 @@ export function standardize(images: tf.Tensor4D): tf.Tensor4D {
 export async function* maximize(
   model: VisModel,
   objectives: Objective[],
-  settings: OptimizationSettings,
+  partsOrSettings: MaximizeParts | OptimizationSettings,
   options: MaximizeOptions = {},
 ): AsyncGenerator<Frame> {
   if (objectives.length === 0) throw new ConvscopeError('nothing to optimize: no objectives');
   objectives.forEach((o) => checkObjective(model, o));
+  const parts = asParts(partsOrSettings);
   // Terms on the image (total variation, Lp) join the penalties; the network sees the rest.
   const { network, inputPenalty } = separateInputTerms(
     objectives,
-    Math.max(1, settings.diversity?.images ?? 1),
+    Math.max(1, parts.diversity?.images ?? 1),
   );
   objectives = network;
+  const partPenalty = (image: tf.Tensor4D): tf.Tensor1D =>
+    parts.penalty ? parts.penalty(image) : tf.zeros([image.shape[0]]);
   const penaltyOf = (image: tf.Tensor4D): tf.Tensor1D =>
-    inputPenalty
-      ? tf.add(penalty(image, settings.penalties), inputPenalty(image))
-      : penalty(image, settings.penalties);
+    inputPenalty ? tf.add(partPenalty(image), inputPenalty(image)) : partPenalty(image);
   // --diversity N: N images per objective (diversity-objectives.ts).
-  if (settings.diversity) objectives = facetObjectives(objectives, settings.diversity);
+  if (parts.diversity) objectives = facetObjectives(objectives, parts.diversity);
   const start = Date.now();
   const { seed = 0, signal, history = 0 } = options;
-  const steps = Math.max(0, Math.floor(settings.steps));
+  const steps = Math.max(0, Math.floor(parts.steps));
   const frameEvery = Math.max(1, options.frameEvery ?? Math.ceil(steps / 32));
   const { height, width, channels } = model.input;
   const batch = objectives.length;
   const rng = createRng(seed);
   const layers = [...new Set(objectives.flatMap((o) => o.layers))];
-  const transformSpecs =
-    settings.transforms === 'standard'
+  const custom =
+    typeof parts.transform === 'object' && !Array.isArray(parts.transform) ? parts.transform : null;
+  const transformSpecs = custom
+    ? null
+    : parts.transform === 'standard'
       ? standardTransforms(Math.min(height, width))
-      : settings.transforms;
-  const transform = compose(...transformSpecs.map(fromSpec));
-  const deterministic = transformSpecs.length === 0;
+      : (parts.transform as TransformSpec[]);
+  const transform = custom
+    ? (image: tf.Tensor4D, r: Rng) => custom.apply(image, r)
+    : compose(...transformSpecs!.map(fromSpec));
+  const deterministic = transformSpecs?.length === 0;
   const meanImage = tf.tensor4d(model.meanImage, [1, height, width, channels]);
-  const parameterization = createParameterization(
-    settings.parameterization,
-    { batch, height, width, channels },
-    rng.seed(),
-    options.init,
+  const parameterization = parts.parameterization({
+    shape: { batch, height, width, channels },
+    seed: rng.seed(),
+    init: options.init,
     meanImage,
-  );
-  if (options.init && !parameterization.kind.startsWith('pixel')) {
+  });
+  if (parts.postStep.length > 0 && !parameterization.pixels) {
+    parameterization.dispose();
+    meanImage.dispose();
+    throw new ConvscopeError(
+      `Yosinski's post-step operations (${parts.postStep.map((o) => o.name).join(', ')}) act on a pixel image, not on a '${parameterization.kind}' image`,
+      'use --parameterization pixel-linear, or turn them off (--decay 0 --blur-every 0 --norm-pct 0 --contrib-pct 0)',
+    );
+  }
+  if (options.init && !parameterization.takesInit) {
     await fitToImage(parameterization, options.init);
   }
-  const rule = createStepRule(effectiveStepRule(settings, Math.min(height, width)), batch);
-  const display = (images: tf.Tensor4D) =>
-    settings.display === 'standardize' ? standardize(images) : images;
+  const rule = parts.stepRule(batch);
   const engineStep = usesEngine(options.engine)
     ? new EngineStep(options.engine, model, objectives, layers, itemScores)
     : null;
-  const { penalties } = settings;
   let fused =
     engineStep &&
     options.fuse !== false &&
     canFuse(options.engine) &&
     parameterization.fourier &&
+    transformSpecs &&
     fusableTransforms(transformSpecs) &&
     objectives.every((o) => o.linear) &&
-    penalties.totalVariation <= 0 &&
-    penalties.lpNorm <= 0 &&
+    !parts.penalty &&
     !inputPenalty
       ? options.engine
       : null;
@@ -218,43 +157,12 @@ export async function* maximize(
     return seen;
   };
 
-  let bestImages: tf.Tensor4D | null = null;
-  let bestScores: number[] = [];
-  let bestSteps: number[] = [];
+  const best = new BestIterates();
   const historyFrames: HistoryFrame[] = [];
-  const track = async (step: number, images: tf.Tensor4D, scores: number[]) => {
-    if (scores.some((s) => !Number.isFinite(s))) {
-      throw new ConvscopeError(
-        `the optimization diverged (objective ${scores.find((s) => !Number.isFinite(s))}) at step ${step}`,
-        'lower the learning rate (--lr) or use another preset',
-      );
-    }
-    if (!bestImages) {
-      bestImages = tf.keep(tf.clone(images));
-      bestScores = [...scores];
-      bestSteps = scores.map(() => step);
-      return;
-    }
-    const better = scores.map((s, i) => s > bestScores[i]);
-    if (better.some(Boolean)) {
-      const previous: tf.Tensor4D = bestImages;
-      bestImages = tf.tidy(() =>
-        tf.where(
-          tf.tensor1d(better, 'bool').reshape([batch, 1, 1, 1]).tile([1, height, width, channels]),
-          images,
-          previous,
-        ),
-      ) as tf.Tensor4D;
-      previous.dispose();
-      better.forEach((b, i) => {
-        if (b) [bestScores[i], bestSteps[i]] = [scores[i], step];
-      });
-    }
-  };
   const snapshot = async (step: number): Promise<{ images: tf.Tensor4D; scores: number[] }> => {
-    const images = tf.tidy(() => display(parameterization.image()));
+    const images = tf.tidy(() => parts.display(parameterization.image()));
     const scores = await measure(images);
-    await track(step, images, scores);
+    best.track(step, images, scores);
     if (history > 0 && (step % history === 0 || step === steps)) {
       historyFrames.push({ step, images: await toBatch(images), scores });
     }
@@ -278,17 +186,17 @@ export async function* maximize(
       // Redirect every image's ReLUs at first (Lucid), and afterwards those still dead.
       const dead = stepScores.map((v) => v <= 0);
       const relu =
-        step <= settings.redirectSteps
+        step <= parts.redirectSteps
           ? redirectedRelu()
-          : settings.redirectSteps > 0 && dead.some(Boolean)
+          : parts.redirectSteps > 0 && dead.some(Boolean)
             ? redirectedRelu(dead)
             : undefined;
       let grads: tf.NamedTensorMap;
       if (engineStep) {
         const flags =
-          step <= settings.redirectSteps
+          step <= parts.redirectSteps
             ? dead.map(() => true)
-            : settings.redirectSteps > 0
+            : parts.redirectSteps > 0
               ? dead
               : null;
         // No image redirected: the plain rule's graph (fewer mask ops per ReLU).
@@ -300,7 +208,7 @@ export async function* maximize(
         if (fused) {
           const recorder = recordingRng(rng);
           const size: [number, number] = [height, width];
-          const maps = viewMaps(deterministic ? [] : transformSpecs, size, size, recorder.rng);
+          const maps = viewMaps(deterministic ? [] : transformSpecs!, size, size, recorder.rng);
           const preprocess = preprocessAffine(model.input);
           result = await engineStep.fusedGradients(
             fused,
@@ -337,17 +245,17 @@ export async function* maximize(
         grads = result.grads;
         // Only the redirected ReLU needs the step's scores in JavaScript (a device read per
         // step on GPU backends); without it they stay on the device.
-        if (settings.redirectSteps > 0) stepScores = Array.from(await scoresTensor!.data());
+        if (parts.redirectSteps > 0) stepScores = Array.from(await scoresTensor!.data());
         (scoresTensor as tf.Tensor1D | null)?.dispose();
       }
       const gradients = parameterization.variables.map((v) => grads[v.name]);
       rule.apply(parameterization.variables, gradients, step);
       const pixels = parameterization.pixels;
-      if (pixels && usesYosinski(settings.yosinski)) {
-        const updated = applyYosinski(
+      if (pixels && parts.postStep.length > 0) {
+        const updated = applyPostStep(
+          parts.postStep,
           pixels as tf.Tensor4D,
           gradients[0] as tf.Tensor4D,
-          settings.yosinski,
           step,
         );
         // On steps where no operation is due, the variable itself comes back.
@@ -374,19 +282,19 @@ export async function* maximize(
     // The optimization's time; the end-of-run measurements below are not steps.
     const seconds = (Date.now() - start) / 1000;
     const transformedScores = deterministic
-      ? bestScores
-      : await throughViews(bestImages!, view, measure, createRng(seed + 0x5eed));
+      ? best.scores
+      : await throughViews(best.images!, view, measure, createRng(seed + 0x5eed));
     const transparency = parameterization.transparency?.();
     const alpha = transparency ? await alphaMap(transparency) : undefined;
     transparency?.dispose();
     const result: MaximizeResult = {
-      best: await toBatch(bestImages!),
+      best: await toBatch(best.images!),
       transformedScores,
       ...(alpha ? { alpha } : {}),
       initial,
       final: last.scores,
-      bestScores,
-      bestSteps,
+      bestScores: best.scores,
+      bestSteps: best.steps,
       history: historyFrames,
       steps: step,
       aborted,
@@ -395,7 +303,7 @@ export async function* maximize(
     yield { step, steps, images: await toBatch(last.images), scores: last.scores, result };
     last.images.dispose();
   } finally {
-    (bestImages as tf.Tensor4D | null)?.dispose();
+    best.dispose();
     parameterization.dispose();
     meanImage.dispose();
     rule.dispose();

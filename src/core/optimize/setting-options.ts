@@ -4,6 +4,11 @@
  * fields, so a new setting appears on every face at once and defaults never drift.
  */
 import { ConvscopeError } from '../errors.js';
+import {
+  PARAMETERIZATION_CHOICES,
+  choiceOf,
+  specForChoice,
+} from '../parameterizations/registry.js';
 import { DIVERSITY_WEIGHT, type OptimizationSettings } from './settings.js';
 
 export interface SettingOption {
@@ -64,33 +69,9 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
   {
     key: 'parameterization',
     description: 'image parameterization',
-    choices: ['fourier', 'fourier-rgb', 'pixel', 'pixel-linear', 'maco'],
-    get: (s) =>
-      s.parameterization.kind === 'maco'
-        ? 'maco'
-        : s.parameterization.kind === 'fourier'
-          ? s.parameterization.decorrelate
-            ? 'fourier'
-            : 'fourier-rgb'
-          : s.parameterization.mode === 'sigmoid'
-            ? 'pixel'
-            : 'pixel-linear',
-    set: (s, v) => {
-      const sd = s.parameterization.sd;
-      if (v === 'maco') {
-        // Phase standardized every step: Xplique's N(0, 1) start, whatever the other sd was.
-        if (s.parameterization.kind !== 'maco') s.parameterization = { kind: 'maco', sd: 1 };
-        return;
-      }
-      s.parameterization = String(v).startsWith('fourier')
-        ? { kind: 'fourier', sd, decorrelate: v === 'fourier' }
-        : {
-            kind: 'pixel',
-            mode: v === 'pixel' ? 'sigmoid' : 'linear',
-            sd,
-            center: s.parameterization.kind === 'pixel' ? s.parameterization.center : 'mean',
-          };
-    },
+    choices: PARAMETERIZATION_CHOICES,
+    get: (s) => choiceOf(s.parameterization),
+    set: (s, v) => (s.parameterization = specForChoice(String(v), s.parameterization)),
   },
   numeric(
     'initSd',

@@ -4,23 +4,13 @@
  * records of this type; manifests store it), so the CLI flags, the web form and the
  * manifest are generated from one definition.
  */
-import type { MacoSpectrum } from '../parameterizations/maco-spectrum.js';
+import type { ParameterizationSpec } from '../parameterizations/registry.js';
 import type { PenaltySettings } from '../regularizers/penalties.js';
 import type { YosinskiSettings } from '../regularizers/yosinski.js';
 import type { TransformSpec } from '../transforms/transforms.js';
 import type { StepRuleSpec } from './step-rules.js';
 
-export type ParameterizationSpec =
-  | { kind: 'fourier'; sd: number; decorrelate: boolean; center?: 'mean' | number }
-  /** Phase only under a fixed magnitude (MACO); no spectrum: the power law 1/f. */
-  | { kind: 'maco'; sd: number; spectrum?: MacoSpectrum }
-  | {
-      kind: 'pixel';
-      mode: 'sigmoid' | 'linear';
-      sd: number;
-      /** What the linear mode is centred on: the model's mean image, or a grey level. */
-      center?: 'mean' | number;
-    };
+export type { ParameterizationSpec };
 
 /** Lucid's weight of the diversity term (`- 1e2 * objectives.diversity(layer)`). */
 export const DIVERSITY_WEIGHT = 100;

@@ -4,18 +4,28 @@
  * only the phase of each image's Fourier spectrum; its magnitude is fixed to that of natural
  * images (`MacoSpectrum`), so the optimizer cannot pour energy into high frequencies. As in
  * Xplique's `maco_image_parametrization`: the phase is standardized, the spectrum
- * magnitude * e^(i phase) goes through an inverse real 2-D DFT, the image is standardized,
- * mapped from the decorrelated colour space to RGB and through a sigmoid to [0, 1] (Xplique
- * then scales to the model's value range; here the model adapter does that).
+ * magnitude * e^(i phase) goes through an inverse real 2-D DFT and the image is standardized
+ * (the spatial basis); the colour stage maps from the decorrelated colour space to RGB and
+ * through a sigmoid to [0, 1] (Xplique then scales to the model's value range; here the model
+ * adapter does that).
  *
  * The transparency map (Xplique's `transparency`): |d objective / d image| summed over the
  * steps, which shows the pixels the objective used.
  */
 import * as tf from '@tensorflow/tfjs';
-import { colorDecorrelationMatrix } from './fourier.js';
+import { colourStage } from './colour-stage.js';
+import { composeImage } from './compose-image.js';
 import { InverseRfft2d, halfWidth } from './inverse-fft.js';
-import { expandSpectrum, type MacoSpectrum } from './maco-spectrum.js';
-import type { ImageShape, Parameterization } from './parameterization.js';
+import { expandSpectrum, powerLawSpectrum, type MacoSpectrum } from './maco-spectrum.js';
+import type { ImageShape, Parameterization, SpatialBasis } from './parameterization.js';
+import type { ParameterizationRecord } from './parameterization-record.js';
+
+/** Phase only under a fixed magnitude; no spectrum: the power law 1/f. */
+export interface MacoSpec {
+  kind: 'maco';
+  sd: number;
+  spectrum?: MacoSpectrum;
+}
 
 export interface MacoOptions {
   spectrum: MacoSpectrum;
@@ -38,10 +48,11 @@ function standardize(t: tf.Tensor, batch: number): tf.Tensor {
   return tf.reshape(tf.div(tf.sub(flat, mean), tf.add(tf.sqrt(variance), 1e-5)), t.shape);
 }
 
-/**
- * @example const p = macoImage({ batch: 4, height: 128, width: 128, channels: 3 }, { spectrum })
- */
-export function macoImage(shape: ImageShape, options: MacoOptions): MacoParameterization {
+/** The phase variable under its fixed magnitude, standardized: [batch, h, w, c], before colour. */
+export function macoBasis(
+  shape: ImageShape,
+  options: MacoOptions,
+): SpatialBasis & { magnitude: tf.Tensor3D } {
   const { sd = 1, seed } = options;
   const { batch, height, width, channels } = shape;
   const wf = halfWidth(width);
@@ -70,48 +81,58 @@ export function macoImage(shape: ImageShape, options: MacoOptions): MacoParamete
     [1, 1, wf],
   );
   const inverse = new InverseRfft2d(height, width);
-  const colour = tf.tidy(() => tf.tensor2d(colorDecorrelationMatrix()).transpose());
-  const transparency = tf.variable(tf.zeros([batch, height, width, channels]), false);
-  // Identity whose gradient adds |d objective / d image| to the transparency map.
-  const recordGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.clone(args[0] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor) => {
-      transparency.assign(tf.add(transparency, tf.abs(dy)));
-      return [dy];
-    },
-  }));
-
-  const spatial = (): tf.Tensor4D =>
-    tf.tidy(() => {
-      const standard = standardize(phase, batch);
-      const odd = tf.mul(tf.sub(standard, tf.gather(standard, reversed, 1)), 0.5);
-      const used = tf.add(tf.mul(standard, tf.sub(1, edge)), tf.mul(odd, edge));
-      const planes = inverse.apply(
-        tf.mul(magnitude, tf.cos(used)) as tf.Tensor3D,
-        tf.mul(magnitude, tf.sin(used)) as tf.Tensor3D,
-      );
-      const nhwc = tf.transpose(tf.reshape(planes, [batch, channels, height, width]), [0, 2, 3, 1]);
-      return standardize(nhwc, batch) as tf.Tensor4D;
-    });
-
   return {
     kind: 'maco',
-    shape,
     variables: [phase],
     magnitude,
-    spatial,
-    transparency: () => tf.clone(transparency) as tf.Tensor4D,
-    image: () =>
+    spatial: () =>
       tf.tidy(() => {
-        let image: tf.Tensor = spatial();
-        if (channels === 3) {
-          image = tf.reshape(tf.matMul(tf.reshape(image, [-1, 3]), colour), image.shape);
-        }
-        return recordGradient(tf.sigmoid(image)) as tf.Tensor4D;
+        const standard = standardize(phase, batch);
+        const odd = tf.mul(tf.sub(standard, tf.gather(standard, reversed, 1)), 0.5);
+        const used = tf.add(tf.mul(standard, tf.sub(1, edge)), tf.mul(odd, edge));
+        const planes = inverse.apply(
+          tf.mul(magnitude, tf.cos(used)) as tf.Tensor3D,
+          tf.mul(magnitude, tf.sin(used)) as tf.Tensor3D,
+        );
+        const nhwc = tf.transpose(
+          tf.reshape(planes, [batch, channels, height, width]),
+          [0, 2, 3, 1],
+        );
+        return standardize(nhwc, batch) as tf.Tensor4D;
       }),
     dispose: () => {
-      [phase, magnitude, reversed, edge, colour, transparency].forEach((t) => t.dispose());
+      [phase, magnitude, reversed, edge].forEach((t) => t.dispose());
       inverse.dispose();
     },
   };
 }
+
+/**
+ * @example const p = macoImage({ batch: 4, height: 128, width: 128, channels: 3 }, { spectrum })
+ */
+export function macoImage(shape: ImageShape, options: MacoOptions): MacoParameterization {
+  const basis = macoBasis(shape, options);
+  const colour = colourStage([1, shape.height, shape.width, shape.channels], {
+    decorrelate: true,
+    range: 'sigmoid',
+  });
+  const image = composeImage(shape, basis, colour, { kind: 'maco', transparency: true });
+  return { ...image, magnitude: basis.magnitude, spatial: basis.spatial };
+}
+
+export const macoRecord: ParameterizationRecord<MacoSpec> = {
+  kind: 'maco',
+  choices: [
+    { name: 'maco', description: 'phase only under a natural-image magnitude (Fel et al. 2023)' },
+  ],
+  choiceOf: () => 'maco',
+  // Phase standardized every step: Xplique's N(0, 1) start, whatever the other sd was.
+  specFor: (_choice, current) =>
+    current.kind === 'maco' ? (current as MacoSpec) : { kind: 'maco', sd: 1 },
+  build: (spec, { shape, seed }) =>
+    macoImage(shape, {
+      spectrum: spec.spectrum ?? powerLawSpectrum(shape.channels),
+      sd: spec.sd,
+      seed,
+    }),
+};

@@ -6,6 +6,7 @@
  * (tested on tiny hand-computed cases); `applyYosinski` runs the configured sequence.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
 
 export interface YosinskiSettings {
   /** L2 decay: x *= 1 - decay. */
@@ -115,6 +116,62 @@ export function clipSmallContribution(
   });
 }
 
+/**
+ * One operation on the centred pixel image after a step (`MaximizeParts.postStep`); returns
+ * null when it is not due at this step.
+ */
+export interface PostStepOperation {
+  name: string;
+  apply(pixels: tf.Tensor4D, gradient: tf.Tensor4D, step: number): tf.Tensor4D | null;
+}
+
+/**
+ * The enabled operations in the paper's order, their values checked.
+ * @example yosinskiOperations({ decay: 0.3, blurRadius: 0, blurEvery: 0, normPct: 20, contribPct: 0 })
+ */
+export function yosinskiOperations(settings: YosinskiSettings): PostStepOperation[] {
+  const { decay: amount, blurRadius, blurEvery, normPct, contribPct } = settings;
+  const check = (ok: boolean, what: string) => {
+    if (!ok) throw new ConvscopeError(`${what} (Yosinski's regularizers)`, 'fix the setting');
+  };
+  check(amount >= 0 && amount <= 1, `decay must be between 0 and 1, got ${amount}`);
+  check(blurRadius >= 0 && blurEvery >= 0, 'blur radius and interval must not be negative');
+  for (const [name, pct] of [
+    ['norm', normPct],
+    ['contribution', contribPct],
+  ] as const) {
+    check(pct >= 0 && pct <= 100, `the ${name} percentile must be 0-100, got ${pct}`);
+  }
+  const operations: PostStepOperation[] = [];
+  if (amount > 0) operations.push({ name: 'decay', apply: (x) => decay(x, amount) });
+  if (blurRadius > 0 && blurEvery > 0) {
+    operations.push({
+      name: 'blur',
+      apply: (x, _g, step) => (step % blurEvery === 0 ? blur(x, blurRadius) : null),
+    });
+  }
+  if (normPct > 0) operations.push({ name: 'clip-norm', apply: (x) => clipSmallNorm(x, normPct) });
+  if (contribPct > 0) {
+    operations.push({
+      name: 'clip-contribution',
+      apply: (x, g) => clipSmallContribution(x, g, contribPct),
+    });
+  }
+  return operations;
+}
+
+/** Runs `operations` in order after step `step` (1-based); `x` itself when none was due. */
+export function applyPostStep(
+  operations: readonly PostStepOperation[],
+  x: tf.Tensor4D,
+  gradient: tf.Tensor4D,
+  step: number,
+): tf.Tensor4D {
+  return tf.tidy(() =>
+    operations.reduce<tf.Tensor4D>((out, op) => op.apply(out, gradient, step) ?? out, x),
+  );
+}
+
 /** Runs the enabled operations in the paper's order after step `step` (1-based). */
 export function applyYosinski(
   x: tf.Tensor4D,
@@ -122,18 +179,5 @@ export function applyYosinski(
   settings: YosinskiSettings,
   step: number,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    let out = x;
-    if (settings.decay > 0) out = decay(out, settings.decay);
-    if (settings.blurRadius > 0 && settings.blurEvery > 0 && step % settings.blurEvery === 0) {
-      out = blur(out, settings.blurRadius);
-    }
-    if (settings.normPct > 0) out = clipSmallNorm(out, settings.normPct);
-    if (settings.contribPct > 0) out = clipSmallContribution(out, gradient, settings.contribPct);
-    return out;
-  });
+  return applyPostStep(yosinskiOperations(settings), x, gradient, step);
 }
-
-/** True when any operation is enabled. */
-export const usesYosinski = (s: YosinskiSettings): boolean =>
-  s.decay > 0 || (s.blurRadius > 0 && s.blurEvery > 0) || s.normPct > 0 || s.contribPct > 0;

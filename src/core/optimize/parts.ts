@@ -1,0 +1,82 @@
+/**
+ * The parts of an activation-maximization run, as `maximize` takes them: how variables become
+ * an image (parameterization = spatial basis x colour stage), what the network sees of it
+ * (random transforms), how a gradient becomes a step (step rule), what is done to the image
+ * after a step (Yosinski's operations), and how the result is shown. A library user passes
+ * their own part where they want one (a custom parameterization, a step rule); `partsFromSettings`
+ * builds every part from the plain-JSON settings that presets, the CLI and the workbench use.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Parameterization } from '../parameterizations/parameterization.js';
+import type { ParameterizationContext } from '../parameterizations/parameterization-record.js';
+import { createParameterization } from '../parameterizations/registry.js';
+import { penalty } from '../regularizers/penalties.js';
+import { yosinskiOperations, type PostStepOperation } from '../regularizers/yosinski.js';
+import type { TransformSpec } from '../transforms/transforms.js';
+import type { Rng } from './rng.js';
+import type { DiversitySettings, OptimizationSettings } from './settings.js';
+import { createStepRule, type StepRule } from './step-rules.js';
+
+/** A transform given as a function (not data: engines cannot fuse it). */
+export interface TransformFunction {
+  apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D;
+}
+
+export interface MaximizeParts {
+  /** Builds the images' variables for a batch (`createParameterization` for a spec). */
+  parameterization(context: ParameterizationContext): Parameterization;
+  /**
+   * The random views: data ('standard': Lucid's set scaled to the image size), which an
+   * engine can run fused, or a function. `[]`: the network sees the image itself.
+   */
+  transform: TransformSpec[] | 'standard' | TransformFunction;
+  /** The step rule for `batch` images (each image's step is its own). */
+  stepRule(batch: number): StepRule;
+  /** Operations on the pixel image after each step (need a `pixels` parameterization). */
+  postStep: readonly PostStepOperation[];
+  /** How images are shown and scored: as they are, or e.g. standardized. */
+  display(images: tf.Tensor4D): tf.Tensor4D;
+  /** A penalty per image subtracted from the objective (absent: none). */
+  penalty?(image: tf.Tensor4D): tf.Tensor1D;
+  steps: number;
+  /** Let gradients through dead ReLUs for this many first steps (Lucid: 16). */
+  redirectSteps: number;
+  /** Images per objective, pushed apart by Lucid's diversity term. */
+  diversity?: DiversitySettings;
+}
+
+/** Standardizes each image to mean 0.5, sd 0.1 (Chollet's deprocessing), clipped. */
+export function standardize(images: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(images, [1, 2, 3], true);
+    const z = tf.div(tf.sub(images, mean), tf.add(tf.sqrt(variance), 1e-5));
+    return tf.clipByValue(tf.add(tf.mul(z, 0.1), 0.5), 0, 1) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Every part from settings: what `maximize` does with a preset.
+ * @example maximize(model, objectives, partsFromSettings(getPreset('lucid').settings))
+ */
+export function partsFromSettings(settings: OptimizationSettings): MaximizeParts {
+  const { penalties } = settings;
+  return {
+    parameterization: (context) => createParameterization(settings.parameterization, context),
+    transform: settings.transforms,
+    stepRule: (batch) => createStepRule({ ...settings.stepRule }, batch),
+    postStep: yosinskiOperations(settings.yosinski),
+    display: settings.display === 'standardize' ? standardize : (images) => images,
+    ...(penalties.totalVariation > 0 || penalties.lpNorm > 0
+      ? { penalty: (image: tf.Tensor4D) => penalty(image, penalties) }
+      : {}),
+    steps: settings.steps,
+    redirectSteps: settings.redirectSteps,
+    ...(settings.diversity ? { diversity: settings.diversity } : {}),
+  };
+}
+
+/** Parts as given, or built from settings. */
+export const asParts = (given: MaximizeParts | OptimizationSettings): MaximizeParts =>
+  typeof (given as MaximizeParts).stepRule === 'function'
+    ? (given as MaximizeParts)
+    : partsFromSettings(given as OptimizationSettings);
