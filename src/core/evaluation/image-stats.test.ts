@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { highFrequencyFraction, imageStats, luminance, saturatedFraction } from './image-stats.js';
+import {
+  highFrequencyFraction,
+  imageStats,
+  luminance,
+  rimContrast,
+  rimWidth,
+  saturatedFraction,
+} from './image-stats.js';
 
 const image = (h: number, w: number, c: number, f: (y: number, x: number, k: number) => number) => {
   const out = new Float32Array(h * w * c);
@@ -64,5 +71,24 @@ describe('image statistics', () => {
       expect.closeTo(0.587, 6),
       expect.closeTo(0.114, 6),
     ]);
+  });
+});
+
+describe('rim contrast', () => {
+  it('a black 2 px frame around a white picture: -1; uniform: 0; a white frame: +1', () => {
+    const framed = (edge: number, inner: number) =>
+      image(28, 28, 3, (y, x) => (Math.min(y, x, 27 - y, 27 - x) < 2 ? edge : inner));
+    expect(rimWidth(28, 28)).toBe(2);
+    expect(rimContrast(framed(0, 1), 28, 28, 3)).toBeCloseTo(-1, 12);
+    expect(rimContrast(framed(0.4, 0.4), 28, 28, 3)).toBeCloseTo(0, 12);
+    expect(rimContrast(framed(1, 0), 28, 28, 3)).toBeCloseTo(1, 12);
+  });
+
+  it('reads luminance: a red frame (0.299) around black, in a 1 px ring by hand', () => {
+    const img = image(6, 6, 3, (y, x, k) => (Math.min(y, x, 5 - y, 5 - x) < 1 && k === 0 ? 1 : 0));
+    expect(rimContrast(img, 6, 6, 3, 1)).toBeCloseTo(0.299, 12);
+    // A frame only partly dark: 10 of the 20 ring pixels at 0, the rest and the inside at 1.
+    const half = image(6, 6, 1, (y, x) => (y === 0 || (x === 0 && y < 5) ? 0 : 1));
+    expect(rimContrast(half, 6, 6, 1, 1)).toBeCloseTo(10 / 20 - 1, 12);
   });
 });
