@@ -77,14 +77,16 @@ describe('colourStage', () => {
 describe('parameterization records', () => {
   it('round-trip every --parameterization choice through its spec', () => {
     const start = getPreset('lucid').settings.parameterization;
-    expect(PARAMETERIZATION_CHOICES).toEqual([
+    for (const name of [
       'fourier',
       'fourier-rgb',
       'pixel',
       'pixel-linear',
       'pixel-decorrelated',
       'maco',
-    ]);
+    ]) {
+      expect(PARAMETERIZATION_CHOICES).toContain(name);
+    }
     for (const choice of PARAMETERIZATION_CHOICES) {
       expect(choiceOf(specForChoice(choice, start))).toBe(choice);
     }
