@@ -5,6 +5,7 @@
  */
 import { ConvscopeError, listForMessage } from '../errors.js';
 import { fourierRecord } from './fourier.js';
+import { laplacianPyramidRecord } from './laplacian-pyramid.js';
 import { macoRecord } from './maco.js';
 import type { Parameterization } from './parameterization.js';
 import type {
@@ -14,7 +15,12 @@ import type {
 } from './parameterization-record.js';
 import { pixelRecord } from './pixel.js';
 
-export const PARAMETERIZATIONS = [fourierRecord, pixelRecord, macoRecord] as const;
+export const PARAMETERIZATIONS = [
+  fourierRecord,
+  pixelRecord,
+  macoRecord,
+  laplacianPyramidRecord,
+] as const;
 
 type SpecOf<R> = R extends ParameterizationRecord<infer S> ? S : never;
 /** Any kind's spec (presets, manifests, the web form). */
