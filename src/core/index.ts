@@ -88,6 +88,7 @@ export type {
 export { pixelImage, pixelBasis, type PixelOptions } from './parameterizations/pixel.js';
 export { fourierImage, fourierBasis, type FourierOptions } from './parameterizations/fourier.js';
 export { macoImage, macoBasis } from './parameterizations/maco.js';
+export { laplacianPyramidBasis } from './parameterizations/laplacian-pyramid.js';
 export {
   colourStage,
   colorDecorrelationMatrix,
