@@ -228,7 +228,7 @@ describe('convscope weights, maps, attribute, patches', () => {
           '--out',
           'x.png',
         ],
-        /filter 9 is out of range/,
+        /channel 9 is out of range; layer 'conv_b' has \d+ channels/,
       ],
       [
         [

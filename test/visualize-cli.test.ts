@@ -183,7 +183,7 @@ describe('convscope filters', () => {
     );
     expect(filter.code).toBe(1);
     expect(filter.stderr).toMatch(
-      /filter 40 is out of range; layer 'block1_conv1' has 16 filters \(0-15\)/,
+      /channel 40 is out of range; layer 'block1_conv1' has 16 channels \(0-15\)/,
     );
     const preset = await cli('filters', '--preset', 'lucyd', '--out', path.join(dir, 'x'));
     expect(preset.code).toBe(1);

@@ -83,7 +83,7 @@ export function addMapsCommand(program: Command): void {
         layers.map((name) => {
           const count = model.layer(name).channels ?? 0;
           const wanted = spec === '0-7' && !options.filters ? `0-${Math.min(7, count - 1)}` : spec;
-          return [name, parseIndexSpec(wanted, count, 'filter', `layer '${name}'`)];
+          return [name, parseIndexSpec(wanted, count, 'channel', `layer '${name}'`)];
         }),
       );
       const pixels = await loadImage(options.image, model.input, options.fit);

@@ -230,12 +230,12 @@ describe('maximize', () => {
     expect(error.hint).toMatch(/lower the learning rate/);
   });
 
-  it('rejects unknown layers and filters with the valid choices', async () => {
+  it('rejects unknown layers and channels with the valid choices', async () => {
     await expect(run(smallModel(), [channel('conv9', 0)], quick('lucid', 1))).rejects.toThrow(
       /unknown layer 'conv9'.*conv1, pool1, conv2/,
     );
     await expect(run(smallModel(), [channel('conv2', 8)], quick('lucid', 1))).rejects.toThrow(
-      /filter 8 is out of range.*8 filters \(0-7\)/,
+      /channel 8 is out of range.*8 channels \(0-7\)/,
     );
   });
 
