@@ -79,6 +79,14 @@ export const VARIANTS: Variant[] = [
     );
   }),
   lucidWith('lucid, no transforms', (s) => (s.transforms = [])),
+  // Per unit against lucid-exact: its two differences from lucid, one at a time.
+  lucidWith('lucid, rotations as lucid-exact', (s, side) => {
+    const zeros = [0, 0, 0, 0, 0];
+    s.transforms = standardTransforms(side).map((t) =>
+      t.kind === 'rotate' ? { ...t, degrees: [...t.degrees, ...zeros] } : t,
+    );
+  }),
+  lucidWith('lucid, transforms x2', (s, side) => (s.transforms = standardTransforms(2 * side))),
   { name: 'maco', settings: () => preset('maco') },
   { name: 'yosinski-3', settings: () => preset('yosinski-3') },
 ];
@@ -108,6 +116,10 @@ export interface Row {
   rim: number;
   /** Fraction of images whose rim is darker than the inside by more than RIM_DARK. */
   darkRims: number;
+  /** Fraction of images whose rim differs from the inside by more than RIM_DARK either way. */
+  rims: number;
+  /** Per seed, per unit: the rim contrast. */
+  seedRims: number[][];
   objective: number;
   objectiveWithTransforms: number;
   /** Per unit: its name (layer:channel) and objective (the mean over the seeds). */
@@ -161,7 +173,8 @@ async function runCase(
       runs.push(await lastResult(maximize(model, objectives, settings, { seed, engine })));
     }
     const stats = runs.flatMap((r) => batchStats(r.best));
-    const rim = runs.flatMap((r) => rims(r.best));
+    const seedRims = runs.map((r) => rims(r.best));
+    const rim = seedRims.flat();
     const seedScores = runs.map((r) => r.bestScores);
     const row: Row = {
       model: c.name,
@@ -170,6 +183,8 @@ async function runCase(
       highFrequency: mean(stats.map((s) => s.highFrequency)),
       rim: mean(rim),
       darkRims: rim.filter((r) => r < -RIM_DARK).length / rim.length,
+      rims: rim.filter((r) => Math.abs(r) > RIM_DARK).length / rim.length,
+      seedRims,
       objective: mean(seedScores.flat()),
       objectiveWithTransforms: mean(runs.flatMap((r) => r.transformedScores ?? r.bestScores)),
       units: objectives.map((o) => o.description.replace('channel ', '')),
@@ -181,7 +196,7 @@ async function runCase(
     };
     rows.push(row);
     process.stderr.write(
-      `${JSON.stringify({ ...row, images: undefined, seedScores: undefined })}\n`,
+      `${JSON.stringify({ ...row, images: undefined, seedScores: undefined, seedRims: undefined })}\n`,
     );
   }
   const exact = rows.find((r) => r.variant === 'lucid-exact');
@@ -202,12 +217,12 @@ const pct0 = (x: number) => `${Math.round(100 * x)}%`;
 
 function table(rows: Row[]): string {
   const lines = [
-    '| model | settings | saturated | high-frequency | dark rims | rim - inside | objective | with transforms | min unit / lucid-exact | units below lucid-exact |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | settings | saturated | high-frequency | dark rims | rims | rim - inside | objective | with transforms | min unit / lucid-exact | units below lucid-exact |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.model} | ${r.variant} | ${pct(r.saturated)} | ${pct(r.highFrequency)} | ${pct0(r.darkRims)} | ${r.rim.toFixed(3)} | ${r.objective.toFixed(3)} | ${r.objectiveWithTransforms.toFixed(3)} | ${r.minRatioToExact?.toFixed(2) ?? ''} | ${r.unitsBelowExact ?? ''}/${r.scores.length} |`,
+      `| ${r.model} | ${r.variant} | ${pct(r.saturated)} | ${pct(r.highFrequency)} | ${pct0(r.darkRims)} | ${pct0(r.rims)} | ${r.rim.toFixed(3)} | ${r.objective.toFixed(3)} | ${r.objectiveWithTransforms.toFixed(3)} | ${r.minRatioToExact?.toFixed(2) ?? ''} | ${r.unitsBelowExact ?? ''}/${r.scores.length} |`,
     );
   }
   return lines.join('\n');
