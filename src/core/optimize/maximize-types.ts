@@ -21,6 +21,12 @@ export interface MaximizeOptions {
   yieldControl?: () => Promise<void>;
   /** Yield a frame every this many steps (and after the last). Default: steps / 32. */
   frameEvery?: number;
+  /**
+   * Measure each image's best iterate every this many steps (and after the last). Default:
+   * steps / 32. Independent of `frameEvery` and `history`, so a live view that wants more
+   * frames gets the same best image as the CLI.
+   */
+  bestEvery?: number;
   /** Keep the images of every k-th step in the result's history (0: none). */
   history?: number;
   /** Start from these images, [1 or N, h, w, c] in [0, 1] (Fourier, MACO: fitted, fit-image.ts). */

@@ -191,6 +191,27 @@ describe('maximize', () => {
     expect(a.history.map((h) => h.step)).toEqual([0, 5, 10]);
   });
 
+  it('keeps the same best iterate whatever the frame and history schedules (CLI and web agree)', async () => {
+    const model = smallModel();
+    // MACO's images move a lot step to step, so the best is often mid-run; measured every 2.
+    const settings = quick('maco', 64);
+    const units = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => channel('conv2', k));
+    const objectives = [...units, ...[0, 1, 2, 3].map((k) => classLogit(k))];
+    const runs = [
+      await run(model, objectives, settings),
+      await run(model, objectives, settings, { frameEvery: 1, history: 5 }),
+      await run(model, objectives, settings, { frameEvery: 7 }),
+    ];
+    for (const other of runs.slice(1)) {
+      expect(other.bestSteps).toEqual(runs[0].bestSteps);
+      expect(
+        Buffer.from(other.best.data.buffer).equals(Buffer.from(runs[0].best.data.buffer)),
+      ).toBe(true);
+    }
+    expect(runs[0].bestSteps.every((s) => s % 2 === 0)).toBe(true);
+    expect(runs[0].bestSteps.some((s) => s > 0 && s < 64)).toBe(true);
+  });
+
   it('batches independently: an item optimized with others equals it optimized alone (no transforms)', async () => {
     const model = smallModel();
     const settings = applyOverrides(getPreset('lucid').settings, {

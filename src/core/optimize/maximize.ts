@@ -93,6 +93,7 @@ export async function* maximize(
   const { seed = 0, signal, history = 0 } = options;
   const steps = Math.max(0, Math.floor(parts.steps));
   const frameEvery = Math.max(1, options.frameEvery ?? Math.ceil(steps / 32));
+  const bestEvery = Math.max(1, options.bestEvery ?? Math.ceil(steps / 32));
   const { height, width, channels } = model.input;
   const batch = objectives.length;
   const rng = createRng(seed);
@@ -158,11 +159,18 @@ export async function* maximize(
   };
 
   const best = new BestIterates();
+  let trackedAt = -1;
   const historyFrames: HistoryFrame[] = [];
-  const snapshot = async (step: number): Promise<{ images: tf.Tensor4D; scores: number[] }> => {
+  const snapshot = async (
+    step: number,
+    final = false,
+  ): Promise<{ images: tf.Tensor4D; scores: number[] }> => {
     const images = tf.tidy(() => parts.display(parameterization.image()));
     const scores = await measure(images);
-    best.track(step, images, scores);
+    if (final || step % bestEvery === 0 || step === steps) {
+      best.track(step, images, scores);
+      trackedAt = step;
+    }
     if (history > 0 && (step % history === 0 || step === steps)) {
       historyFrames.push({ step, images: await toBatch(images), scores });
     }
@@ -266,7 +274,8 @@ export async function* maximize(
       }
       parameterization.project?.();
       Object.values(grads).forEach((g) => g.dispose());
-      if (step % frameEvery === 0 || step === steps || (history > 0 && step % history === 0)) {
+      const due = (every: number) => every > 0 && step % every === 0;
+      if (due(frameEvery) || due(bestEvery) || due(history) || step === steps) {
         last.images.dispose();
         last = await snapshot(step);
         if (step % frameEvery === 0 || step === steps) {
@@ -275,9 +284,10 @@ export async function* maximize(
       }
       await (options.yieldControl?.() ?? Promise.resolve());
     }
-    if (aborted && step % frameEvery !== 0) {
+    // Aborted: the images at the stop count too (they are what the run ends with).
+    if (aborted && trackedAt !== step) {
       last.images.dispose();
-      last = await snapshot(step);
+      last = await snapshot(step, true);
     }
     // The optimization's time; the end-of-run measurements below are not steps.
     const seconds = (Date.now() - start) / 1000;
