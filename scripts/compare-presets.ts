@@ -16,7 +16,12 @@ import type { ImageBatch } from '../src/core/optimize/maximize.js';
 import { rgbaFromFloats } from '../src/core/image/rgba.js';
 import { writeBytesAtomic } from '../src/node/atomic-write.js';
 import { renderGridPng, type GridTile } from '../src/node/grid-png.js';
-import { batchStats, rimContrast } from '../src/core/evaluation/image-stats.js';
+import {
+  batchStats,
+  luminance,
+  rimContrast,
+  rimWidth,
+} from '../src/core/evaluation/image-stats.js';
 import { buildVgg } from '../src/core/models/architectures/vgg.js';
 import { VisModel } from '../src/core/models/vis-model.js';
 import { channel } from '../src/core/objectives/objective.js';
@@ -120,6 +125,8 @@ export interface Row {
   rims: number;
   /** Per seed, per unit: the rim contrast. */
   seedRims: number[][];
+  /** Mean over images of `fade`: how much less the rim departs from mid grey than the inside. */
+  fade: number;
   objective: number;
   objectiveWithTransforms: number;
   /** Per unit: its name (layer:channel) and objective (the mean over the seeds). */
@@ -141,6 +148,30 @@ export interface Row {
 export const RIM_DARK = 0.1;
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * 1 - (mean |luminance - 0.5| over the rim) / (the same over the inside): 0 when the rim is as
+ * far from the grey start as the picture inside it, 1 when it stayed grey (a rim the
+ * optimization did not reach, whichever way the picture went). Images whose inside stays
+ * within 0.05 of grey (dead units) count as 0.
+ */
+function fade(values: ArrayLike<number>, h: number, w: number, c: number): number {
+  const gray = luminance(values, c);
+  const ring = rimWidth(h, w);
+  const [rim, inside] = [
+    [0, 0],
+    [0, 0],
+  ];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const side = Math.min(y, x, h - 1 - y, w - 1 - x) < ring ? rim : inside;
+      side[0] += Math.abs(gray[y * w + x] - 0.5);
+      side[1]++;
+    }
+  }
+  const [r, i] = [rim[0] / rim[1], inside[0] / inside[1]];
+  return i < 0.05 ? 0 : 1 - r / i;
+}
 
 /** Per image of an NHWC batch: its rim contrast. */
 function rims(batch: ImageBatch): number[] {
@@ -185,6 +216,15 @@ async function runCase(
       darkRims: rim.filter((r) => r < -RIM_DARK).length / rim.length,
       rims: rim.filter((r) => Math.abs(r) > RIM_DARK).length / rim.length,
       seedRims,
+      fade: mean(
+        runs.flatMap((r) => {
+          const [n, h, w, ch] = r.best.shape;
+          const size = h * w * ch;
+          return Array.from({ length: n }, (_, i) =>
+            fade(r.best.data.subarray(i * size, (i + 1) * size), h, w, ch),
+          );
+        }),
+      ),
       objective: mean(seedScores.flat()),
       objectiveWithTransforms: mean(runs.flatMap((r) => r.transformedScores ?? r.bestScores)),
       units: objectives.map((o) => o.description.replace('channel ', '')),
@@ -217,12 +257,12 @@ const pct0 = (x: number) => `${Math.round(100 * x)}%`;
 
 function table(rows: Row[]): string {
   const lines = [
-    '| model | settings | saturated | high-frequency | dark rims | rims | rim - inside | objective | with transforms | min unit / lucid-exact | units below lucid-exact |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | settings | saturated | high-frequency | dark rims | rims | rim - inside | rim fade | objective | with transforms | min unit / lucid-exact | units below lucid-exact |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.model} | ${r.variant} | ${pct(r.saturated)} | ${pct(r.highFrequency)} | ${pct0(r.darkRims)} | ${pct0(r.rims)} | ${r.rim.toFixed(3)} | ${r.objective.toFixed(3)} | ${r.objectiveWithTransforms.toFixed(3)} | ${r.minRatioToExact?.toFixed(2) ?? ''} | ${r.unitsBelowExact ?? ''}/${r.scores.length} |`,
+      `| ${r.model} | ${r.variant} | ${pct(r.saturated)} | ${pct(r.highFrequency)} | ${pct0(r.darkRims)} | ${pct0(r.rims)} | ${r.rim.toFixed(3)} | ${r.fade.toFixed(2)} | ${r.objective.toFixed(3)} | ${r.objectiveWithTransforms.toFixed(3)} | ${r.minRatioToExact?.toFixed(2) ?? ''} | ${r.unitsBelowExact ?? ''}/${r.scores.length} |`,
     );
   }
   return lines.join('\n');
