@@ -42,7 +42,7 @@ export interface DeadUnitRun {
   engine?: NetworkEngine;
   /** Dataset images to find each dead unit's best patch in (absent: report them dead). */
   images?: string[];
-  /** Or the `manifest.json` of a `patches` run: each filter's best patch, already found. */
+  /** Or the `manifest.json` of a `patches` run: each channel's best patch, already found. */
   patches?: string;
 }
 

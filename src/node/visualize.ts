@@ -73,7 +73,7 @@ export interface VisualizeRun {
   alpha?: boolean;
   /** Dataset images: dead units restart from their best patch in them (dead-units.ts). */
   images?: string[];
-  /** Or a `patches` run's manifest.json with each filter's best patch. */
+  /** Or a `patches` run's manifest.json with each channel's best patch. */
   patches?: string;
   /** Runs the shards on BullMQ workers (`--queue`) instead of local worker threads. */
   runShards?: ShardRunner<MaximizeShard, MaximizeShardResult, ShardFrame>;
