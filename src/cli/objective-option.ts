@@ -8,17 +8,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConvscopeError } from '../core/errors.js';
-import { LOGITS } from '../core/models/forward.js';
 import type { VisModel } from '../core/models/vis-model.js';
 import { checkObjective } from '../core/objectives/objective.js';
 import {
-  networkLayers,
   objectiveFromSpec,
   readObjectiveSpec,
   type ObjectiveSpec,
 } from '../core/objectives/objective-spec.js';
 import type { VisualizeItem } from '../node/visualize-item.js';
-import { formatObjectiveExpression, parseObjectiveExpression } from './objective-expression.js';
+import { parseObjectiveExpression } from '../core/objectives/objective-expression.js';
+import { specItems } from '../core/run/spec-items.js';
 
 /** Adds `--objective`. */
 export function withObjectiveOption(command: Command): Command {
@@ -72,29 +71,6 @@ async function specsOfFile(file: string): Promise<ObjectiveSpec[]> {
   return [readObjectiveSpec(json)];
 }
 
-/** The item of one objective: unit fields for a channel, neuron or class. */
-function itemOf(spec: ObjectiveSpec, i: number, count: number): VisualizeItem {
-  const layer = networkLayers(spec).find((l) => l !== LOGITS);
-  const index =
-    spec.kind === 'channel' || spec.kind === 'neuron'
-      ? spec.channel
-      : spec.kind === 'class'
-        ? spec.index
-        : i;
-  return {
-    spec,
-    index,
-    ...(spec.kind === 'class' ? {} : layer ? { layer } : {}),
-    // Captions and the manifest name an objective by its expression (a class by its name).
-    ...(spec.kind === 'class'
-      ? spec.label
-        ? { label: spec.label }
-        : {}
-      : { label: formatObjectiveExpression(spec) }),
-    stem: count === 1 ? 'objective' : `objective_${i}`,
-  };
-}
-
 /**
  * @example await objectiveItems(model, 'block2_conv1:3 - 1e-3*tv') // one item, stem 'objective'
  */
@@ -108,7 +84,7 @@ export async function objectiveItems(model: VisModel, value: string): Promise<Vi
         }),
       ];
   for (const spec of specs) checkObjective(model, objectiveFromSpec(spec));
-  return specs.map((spec, i) => itemOf(spec, i, specs.length));
+  return specItems(specs);
 }
 
 /** `--objective` replaces the command's own item flags: giving both is refused. */

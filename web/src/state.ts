@@ -22,6 +22,11 @@ export interface AppState {
   filters?: string;
   /** Index spec or `all` for the classes view. */
   classes: string;
+  /**
+   * A typed objective (the CLI's `--objective` expression, e.g. `block2_conv1:3 - 1e-3*tv`): when
+   * set, a run optimizes it instead of the chosen filters or classes.
+   */
+  objective?: string;
   /** Preset name (absent: the task's default). */
   preset?: string;
   /** Setting overrides by SETTING_OPTIONS key, as typed. */
@@ -60,6 +65,7 @@ export function parseState(query: string): AppState {
   state.layer = get('layer');
   state.filters = get('filters');
   state.classes = get('classes') ?? state.classes;
+  state.objective = get('objective');
   state.preset = get('preset');
   const seed = Number(get('seed'));
   if (Number.isInteger(seed)) state.seed = seed;
@@ -95,6 +101,7 @@ export function stateQuery(state: AppState): string {
   put('layer', state.layer);
   put('filters', state.filters);
   put('classes', state.classes, DEFAULT_STATE.classes);
+  put('objective', state.objective);
   put('preset', state.preset);
   put('seed', state.seed, DEFAULT_STATE.seed);
   put('image', state.image);

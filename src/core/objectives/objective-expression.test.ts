@@ -1,6 +1,6 @@
 /** The `--objective` expression language: what each form parses to, and errors that point. */
 import { describe, expect, it } from 'vitest';
-import type { ObjectiveSpec } from '../core/objectives/objective-spec.js';
+import type { ObjectiveSpec } from './objective-spec.js';
 import { formatObjectiveExpression, parseObjectiveExpression } from './objective-expression.js';
 
 const LABELS = ['tench', 'goldfish', 'bell pepper'];

@@ -11,13 +11,16 @@
  * for p = 1, 2). Layer names with other characters go in quotes: `'conv-1':3`. A parse error
  * names the column and what was expected there.
  */
-import { ConvscopeError } from '../core/errors.js';
-import type { ObjectiveSpec } from '../core/objectives/objective-spec.js';
+import { ConvscopeError } from '../errors.js';
+import type { ObjectiveSpec } from './objective-spec.js';
 
 /** Class names to indices (the model's labels); numbers are taken as indices. */
 export type ClassResolver = (name: string) => { index: number; label?: string };
 
-const EXAMPLE = `e.g. --objective "block4_conv3:12 + 0.5*neuron(block5_conv1:3) - 1e-3*tv"`;
+const EXAMPLE = 'block4_conv3:12 + 0.5*neuron(block5_conv1:3) - 1e-3*tv';
+
+/** Where the text was typed, for messages: the CLI's flag (default) or the workbench's field. */
+export type ExpressionSource = 'cli' | 'field';
 const FUNCTIONS = 'channel, neuron, class, deepdream, diversity, tv, lp, l1, l2';
 
 class Parser {
@@ -26,13 +29,17 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly resolveClass: ClassResolver,
+    private readonly source: ExpressionSource = 'cli',
   ) {}
 
   fail(what: string, at = this.at): never {
     const near = this.text.slice(at, at + 12);
+    const cli = this.source === 'cli';
     throw new ConvscopeError(
-      `cannot read --objective at column ${at + 1} (${near ? `'${near}'` : 'the end'}): ${what}`,
-      `${EXAMPLE}; functions: ${FUNCTIONS}; or a JSON file (README, "Objectives")`,
+      `cannot read ${cli ? '--objective' : 'the objective'} at column ${at + 1} (${near ? `'${near}'` : 'the end'}): ${what}`,
+      cli
+        ? `e.g. --objective "${EXAMPLE}"; functions: ${FUNCTIONS}; or a JSON file (README, "Objectives")`
+        : `e.g. ${EXAMPLE}; functions: ${FUNCTIONS}`,
     );
   }
 
@@ -219,8 +226,12 @@ function negated(spec: ObjectiveSpec): ObjectiveSpec {
  * // { kind: 'sum', terms: [{ kind: 'channel', layer: 'block4_conv3', channel: 12 },
  * //   { kind: 'scale', factor: -0.001, objective: { kind: 'total-variation' } }] }
  */
-export function parseObjectiveExpression(text: string, resolveClass: ClassResolver): ObjectiveSpec {
-  const parser = new Parser(text, resolveClass);
+export function parseObjectiveExpression(
+  text: string,
+  resolveClass: ClassResolver,
+  source: ExpressionSource = 'cli',
+): ObjectiveSpec {
+  const parser = new Parser(text, resolveClass, source);
   if (text.trim() === '') parser.fail('the objective is empty');
   const spec = parser.expression();
   parser.end();

@@ -6,7 +6,14 @@
  */
 import type { ObjectiveSpec } from '../../../src/core/objectives/objective-spec.js';
 import { defaultPresetFor, getPreset } from '../../../src/core/optimize/presets.js';
-import { channelItems, classItems, facetItems } from '../../../src/core/run/run-items.js';
+import { parseObjectiveExpression } from '../../../src/core/objectives/objective-expression.js';
+import {
+  channelItems,
+  classIndexOf,
+  classItems,
+  facetItems,
+} from '../../../src/core/run/run-items.js';
+import { specItems } from '../../../src/core/run/spec-items.js';
 import type { RunningJob } from '../bridge/client.js';
 import { formatValue, h } from '../draw/dom.js';
 import { drawRgba } from '../draw/images.js';
@@ -60,6 +67,23 @@ function chooseAll(
   task: Task,
 ): { items: RunItem[]; objectives: ObjectiveSpec[]; layer: string } {
   const { model, state } = ctx;
+  const typed = state.objective?.trim();
+  if (typed) {
+    // The CLI's `--objective` language; the worker checks layers and channels against the model.
+    const spec = parseObjectiveExpression(
+      typed,
+      (name) => {
+        const index = classIndexOf(name, model.classes ?? 0, model.labels);
+        return { index, label: model.labels?.[index] };
+      },
+      'field',
+    );
+    const items = specItems([spec]).map((item) => ({
+      ...item,
+      caption: item.label ?? `class ${item.index}`,
+    }));
+    return { items, objectives: [spec], layer: items[0].layer ?? 'logits' };
+  }
   if (task === 'classes') {
     const items = classItems(state.classes, model.classes ?? 0, model.labels).map((item) => ({
       ...item,
@@ -124,6 +148,16 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
     ctx.update({ filters: typed || undefined });
     if (!typed) itemsInput.value = defaultFilters(layerChannels());
   });
+  const objectiveInput = h('input', {
+    name: 'objective',
+    value: ctx.state.objective ?? '',
+    placeholder: 'optional, e.g. block2_conv1:3 - 1e-3*tv',
+    title:
+      "any objective instead of the chosen items, as the CLI's --objective: layer:k (a channel's mean), neuron(layer:k), class(k or name), deepdream(layer), tv, lp(p), sums, differences and factors",
+  });
+  objectiveInput.addEventListener('change', () =>
+    ctx.update({ objective: objectiveInput.value.trim() || undefined }),
+  );
   const seedInput = h('input', {
     name: 'seed',
     type: 'number',
@@ -239,7 +273,7 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
       // grid says the same).
       // With diversity the tiles show each unit's own activation (no similarity term).
       const unit = done.unitScores ?? done.bestScores;
-      const dead = (i: number) => task === 'filters' && !(unit[i] > 0);
+      const dead = (i: number) => chosen.items[i].spec.kind === 'channel' && !(unit[i] > 0);
       done.best.forEach((image, i) => {
         drawRgba(canvases[i], image);
         values[i].textContent = dead(i) ? 'dead (a=0)' : formatValue(unit[i]);
@@ -294,6 +328,7 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
         { class: 'controls', onsubmit: (e: Event) => e.preventDefault() },
         task === 'filters' ? h('label', {}, h('span', {}, 'Layer'), layerSelect) : null,
         h('label', {}, h('span', {}, task === 'filters' ? 'Filters' : 'Classes'), itemsInput),
+        h('label', {}, h('span', {}, 'Objective'), objectiveInput),
         h('label', {}, h('span', {}, 'Seed'), seedInput),
         form,
         h('div', { class: 'buttons' }, runButton, pauseButton, stopButton, reseedButton),
