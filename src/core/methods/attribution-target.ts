@@ -48,6 +48,13 @@ export async function resolveTarget(
     model.classIndex(target.index);
     return target;
   }
+  if (target.channel === undefined && 'filter' in target) {
+    // Library callers written before issue 18 named the channel `filter`.
+    throw new ConvscopeError(
+      "an attribution target names its layer's channel as `channel` (it was `filter`)",
+      `use { kind: 'unit', layer: '${target.layer}', channel: ${String(target.filter)} }`,
+    );
+  }
   const node = model.layer(target.layer);
   channelIndex(node, target.channel);
   if (target.position === undefined || !node.spatial) {

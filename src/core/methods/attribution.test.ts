@@ -12,6 +12,7 @@ import { receptiveBox } from '../models/receptive-field.js';
 import { VisModel } from '../models/vis-model.js';
 import { attributionImage } from './attribution-image.js';
 import { attribute } from './attribution.js';
+import type { AttributionTarget } from './attribution-target.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -291,6 +292,11 @@ describe('saliency, SmoothGrad, Grad-CAM', () => {
     await expect(
       attribute(vis, image, 'guided', { kind: 'unit', layer: 'c2', channel: 8 }),
     ).rejects.toThrow(/channel 8 is out of range; layer 'c2' has 8 channels/);
+    const old = { kind: 'unit', layer: 'c2', filter: 3 } as unknown as AttributionTarget;
+    await expect(attribute(vis, image, 'guided', old)).rejects.toMatchObject({
+      message: expect.stringMatching(/names its layer's channel as `channel` \(it was `filter`\)/),
+      hint: "use { kind: 'unit', layer: 'c2', channel: 3 }",
+    });
     await expect(
       attribute(vis, image, 'guided', { kind: 'unit', layer: 'c9', channel: 0 }),
     ).rejects.toThrow(/unknown layer 'c9'/);
