@@ -1,16 +1,28 @@
 /**
  * The README's workbench screenshots, made the way a user sees the app: `convscope serve`
  * plus Debian's Chromium. Filters (16 filters of block2_conv2 after 256 steps, one history
- * open), classes, feature maps of a sample, the inside view. Run: `npm run screenshots`
+ * open), a typed objective with diversity, classes, feature maps of a sample, the inside view. Run: `npm run screenshots`
  * (after `npm run build`).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { launch, serve } from '../test/e2e/browser.js';
 import { cli } from '../test/helpers/cli.js';
 
 const OUT = path.resolve('docs/images');
+
+/** A typed objective (two channels minus a little total variation), its history open. */
+export async function shotObjective(page: Page, url: string): Promise<void> {
+  const objective = encodeURIComponent('block2_conv2:3 + 0.5*block3_conv1:12 - 0.02*tv');
+  await page.goto(`${url}?backend=wasm&layer=block2_conv2&objective=${objective}&o.steps=256`);
+  await page.waitForSelector('#view[data-state="ready"]');
+  await page.click('button.run');
+  await page.waitForSelector('.tiles[data-done="true"]', { timeout: 120_000 });
+  await page.click('.tile >> nth=0');
+  await page.waitForSelector('.detail .downloads');
+}
 // A top-9 scan of the 1,000 sample images for the inside view.
 const patches = await mkdtemp(path.join(tmpdir(), 'convscope-shots-'));
 const scan = await cli(
@@ -46,6 +58,9 @@ try {
   });
   await shot('workbench-filters.png');
   await page.setViewportSize({ width: 1280, height: 860 });
+
+  await shotObjective(page, server.url);
+  await shot('workbench-objective.png');
 
   await page.goto(`${server.url}?backend=wasm&view=classes`);
   await ready();

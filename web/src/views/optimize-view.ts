@@ -118,6 +118,10 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
   );
   const layerChannels = () =>
     layers.find((l) => l.name === (ctx.state.layer ?? model.defaultLayer))?.channels ?? 0;
+  const itemsTitle =
+    task === 'classes'
+      ? 'e.g. 0-9, 3,7, all or class names, mixed: 0-2,Bag'
+      : 'e.g. 0-15, 3,9,12 or all';
   const itemsInput = h('input', {
     name: task,
     // `all` of ImageNet's 1,000 classes is no default for one batch: start with eight.
@@ -127,10 +131,7 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
         : ctx.state.classes === 'all' && (model.classes ?? 0) > MAX_ITEMS
           ? '0-7'
           : ctx.state.classes,
-    title:
-      task === 'classes'
-        ? 'e.g. 0-9, 3,7, all or class names, mixed: 0-2,Bag'
-        : 'e.g. 0-15, 3,9,12 or all',
+    title: itemsTitle,
   });
   layerSelect.addEventListener('change', () => {
     ctx.update({ layer: layerSelect.value });
@@ -155,9 +156,19 @@ export function mountOptimizeView(root: HTMLElement, ctx: ViewContext, task: Tas
     title:
       "any objective instead of the chosen items, as the CLI's --objective: layer:k (a channel's mean), neuron(layer:k), class(k or name), deepdream(layer), tv, lp(p), sums, differences and factors",
   });
-  objectiveInput.addEventListener('change', () =>
-    ctx.update({ objective: objectiveInput.value.trim() || undefined }),
-  );
+  // A typed objective replaces the items: their field is off while it is set.
+  const itemsOff = () => {
+    itemsInput.disabled = objectiveInput.value.trim() !== '';
+    itemsInput.title = itemsInput.disabled
+      ? 'the objective below is optimized instead'
+      : itemsTitle;
+  };
+  objectiveInput.addEventListener('change', () => {
+    ctx.update({ objective: objectiveInput.value.trim() || undefined });
+    itemsOff();
+  });
+  objectiveInput.addEventListener('input', itemsOff);
+  itemsOff();
   const seedInput = h('input', {
     name: 'seed',
     type: 'number',
