@@ -139,7 +139,7 @@ describe('one name per idea, old spellings as aliases', () => {
       JSON.parse((await unit('--filter')).stdout),
       JSON.parse((await unit('--filters')).stdout),
     ];
-    expect(now.target).toEqual({ kind: 'unit', layer: 'block2_conv1', filter: 3 });
+    expect(now.target).toEqual({ kind: 'unit', layer: 'block2_conv1', channel: 3 });
     expect([old.target, old.min, old.max]).toEqual([now.target, now.min, now.max]);
     const one = JSON.parse((await cli('predict', '--image', sneaker, bag, '--json')).stdout);
     const many = JSON.parse((await cli('predict', '--images', sneaker, bag, '--json')).stdout);

@@ -93,7 +93,7 @@ describe('models without a classifier', () => {
     expect(JSON.parse(run.stdout).target).toMatchObject({
       kind: 'unit',
       layer: 'block1_conv2',
-      filter: 3,
+      channel: 3,
     });
   });
 });
