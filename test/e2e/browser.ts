@@ -7,9 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { unzipSync } from 'fflate';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { BIN } from '../helpers/cli.js';
 
@@ -73,4 +74,21 @@ export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
+}
+
+/** The bytes of what a history detail's download button gives (the detail must be open). */
+export async function downloaded(page: Page, label: string): Promise<Buffer> {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click(`.downloads button:text-is("${label}")`),
+  ]);
+  return readFile((await file.path())!);
+}
+
+/** The `manifest.json` of the whole-run zip: opens the first tile's detail and downloads it. */
+export async function runManifest<T>(page: Page): Promise<T> {
+  await page.click('.tile >> nth=0');
+  await page.waitForSelector('.detail .downloads');
+  const zip = unzipSync(new Uint8Array(await downloaded(page, 'Whole run (zip)')));
+  return JSON.parse(new TextDecoder().decode(zip['manifest.json'])) as T;
 }

@@ -7,11 +7,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { HAVE_BROWSER, launch, serve, watchErrors, type Served } from './browser.js';
+import { HAVE_BROWSER, launch, runManifest, serve, watchErrors, type Served } from './browser.js';
 
 interface Item {
   index: number;
@@ -49,14 +48,7 @@ describe.skipIf(!HAVE_BROWSER)('a typed objective in the workbench', () => {
     await page.waitForSelector('.tiles[data-done="true"]', { timeout: 60_000 });
     const captions = await page.$$eval('.optimize .tile .name', (n) => n.map((e) => e.textContent));
     expect(captions).toEqual([objective]);
-    await page.click('.tile >> nth=0');
-    await page.waitForSelector('.detail .downloads');
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('.downloads button:text-is("Whole run (zip)")'),
-    ]);
-    const zip = unzipSync(new Uint8Array(await readFile((await download.path())!)));
-    const web = JSON.parse(new TextDecoder().decode(zip['manifest.json'])) as { items: Item[] };
+    const web = await runManifest<{ items: Item[] }>(page);
 
     const out = path.join(dir, 'cli');
     const run = await cli(

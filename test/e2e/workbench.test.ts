@@ -14,7 +14,15 @@ import { ATTRIBUTION_RECORDS } from '../../src/core/methods/attribution/registry
 import { formatValue } from '../../web/src/draw/dom.js';
 import { cli } from '../helpers/cli.js';
 import { expectStatsOfPngs } from './run-stats.js';
-import { HAVE_BROWSER, SHOTS, launch, serve, watchErrors, type Served } from './browser.js';
+import {
+  HAVE_BROWSER,
+  SHOTS,
+  downloaded,
+  launch,
+  serve,
+  watchErrors,
+  type Served,
+} from './browser.js';
 
 const embeddedLayers = async () => {
   const json = JSON.parse(await readFile('models/embedded/model.json', 'utf8'));
@@ -136,14 +144,6 @@ describe.skipIf(!HAVE_BROWSER)('workbench in Chromium', () => {
   });
 
   /** Clicks a download button of the detail view and returns the file's bytes. */
-  async function downloaded(page: Page, label: string): Promise<Buffer> {
-    const [file] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click(`.downloads button:text-is("${label}")`),
-    ]);
-    return readFile((await file.path())!);
-  }
-
   it('runs 20 steps of 4 filters live and scrubs a filter back to step 0', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = watchErrors(page);
