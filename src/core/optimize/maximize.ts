@@ -36,7 +36,7 @@ import { alphaMap, throughViews } from './transparency.js';
 import type { OptimizationSettings } from './settings.js';
 import type { StepRuleSpec } from './step-rules.js';
 import { BestIterates } from './best-iterate.js';
-import { asParts, type MaximizeParts } from './parts.js';
+import { asParts, postStepError, type MaximizeParts } from './parts.js';
 import {
   toBatch,
   type Frame,
@@ -116,13 +116,11 @@ export async function* maximize(
     init: options.init,
     meanImage,
   });
-  if (parts.postStep.length > 0 && !parameterization.pixels) {
+  const postStepProblem = postStepError(parts.postStep, parameterization);
+  if (postStepProblem) {
     parameterization.dispose();
     meanImage.dispose();
-    throw new ConvscopeError(
-      `Yosinski's post-step operations (${parts.postStep.map((o) => o.name).join(', ')}) act on a pixel image, not on a '${parameterization.kind}' image`,
-      'use --parameterization pixel-linear, or turn them off (--decay 0 --blur-every 0 --norm-pct 0 --contrib-pct 0)',
-    );
+    throw postStepProblem;
   }
   if (options.init && !parameterization.takesInit) {
     await fitToImage(parameterization, options.init);

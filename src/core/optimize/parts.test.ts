@@ -15,6 +15,7 @@ import { fourierBasis } from '../parameterizations/fourier.js';
 import { yosinskiOperations } from '../regularizers/yosinski.js';
 import { lastResult } from '../run/last-result.js';
 import { maximize, partsFromSettings, type MaximizeParts } from './maximize.js';
+import { checkSettings } from './parts.js';
 import { getPreset } from './presets.js';
 import { applyOverrides } from './setting-options.js';
 import { createStepRule } from './step-rules.js';
@@ -103,6 +104,14 @@ describe('maximize with parts', () => {
       'clip-contribution',
     ]);
     expect(() => yosinskiOperations({ ...on, normPct: 120 })).toThrow(/percentile must be 0-100/);
+    expect(() => checkSettings(settings('yosinski-3', 4), 3)).not.toThrow();
+    // Before a run is sharded: the same refusal as the loop's, from the settings alone.
+    const onFourier = applyOverrides(getPreset('yosinski-3').settings, {
+      parameterization: 'fourier',
+    });
+    expect(() => checkSettings(onFourier, 3)).toThrow(
+      /act on a pixel image, not on a 'fourier-decorrelated'/,
+    );
     expect(() => yosinskiOperations({ ...on, decay: 2 })).toThrow(/decay must be between 0 and 1/);
   });
 });

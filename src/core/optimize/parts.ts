@@ -7,6 +7,7 @@
  * builds every part from the plain-JSON settings that presets, the CLI and the workbench use.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ConvscopeError } from '../errors.js';
 import type { Parameterization } from '../parameterizations/parameterization.js';
 import type { ParameterizationContext } from '../parameterizations/parameterization-record.js';
 import { createParameterization } from '../parameterizations/registry.js';
@@ -73,6 +74,34 @@ export function partsFromSettings(settings: OptimizationSettings): MaximizeParts
     redirectSteps: settings.redirectSteps,
     ...(settings.diversity ? { diversity: settings.diversity } : {}),
   };
+}
+
+/** Yosinski's operations need a pixel variable; the error says which image lacks one and the fix. */
+export function postStepError(
+  operations: readonly PostStepOperation[],
+  parameterization: Parameterization,
+): ConvscopeError | null {
+  if (operations.length === 0 || parameterization.pixels) return null;
+  return new ConvscopeError(
+    `Yosinski's post-step operations (${operations.map((o) => o.name).join(', ')}) act on a pixel image, not on a '${parameterization.kind}' image`,
+    'use --parameterization pixel-linear, or turn them off (--decay 0 --blur-every 0 --norm-pct 0 --contrib-pct 0)',
+  );
+}
+
+/**
+ * Checks settings before a run is split into shards or sent to a worker: the operations' values
+ * and that the parameterization has what they act on (built at 2x2 to ask it).
+ */
+export function checkSettings(settings: OptimizationSettings, channels: number): void {
+  const operations = yosinskiOperations(settings.yosinski);
+  if (operations.length === 0) return;
+  const probe = createParameterization(settings.parameterization, {
+    shape: { batch: 1, height: 2, width: 2, channels },
+    seed: 0,
+  });
+  const error = postStepError(operations, probe);
+  probe.dispose();
+  if (error) throw error;
 }
 
 /** Parts as given, or built from settings. */

@@ -11,6 +11,7 @@ import type { VisModel } from '../models/vis-model.js';
 import { LOGITS } from '../models/forward.js';
 import { networkLayers, type ObjectiveSpec } from '../objectives/objective-spec.js';
 import { getPreset, type Preset } from './presets.js';
+import { checkSettings } from './parts.js';
 import { applyOverrides } from './setting-options.js';
 import type { OptimizationSettings } from './settings.js';
 
@@ -48,6 +49,7 @@ export async function resolveRun(
 ): Promise<ResolvedRun> {
   const preset = getPreset(presetName);
   const settings = applyOverrides(preset.settings, overrides);
+  checkSettings(settings, model.input.channels);
   const wanted = settings.size;
   const fixed = model.input.height === wanted && model.input.width === wanted;
   const resize = !fixed && (model.acceptsAnySize || overrides.size !== undefined);

@@ -131,17 +131,26 @@ export interface PostStepOperation {
  */
 export function yosinskiOperations(settings: YosinskiSettings): PostStepOperation[] {
   const { decay: amount, blurRadius, blurEvery, normPct, contribPct } = settings;
-  const check = (ok: boolean, what: string) => {
-    if (!ok) throw new ConvscopeError(`${what} (Yosinski's regularizers)`, 'fix the setting');
+  const check = (ok: boolean, what: string, flag: string) => {
+    if (!ok) throw new ConvscopeError(`${what} (Yosinski's regularizers)`, `set ${flag}`);
   };
-  check(amount >= 0 && amount <= 1, `decay must be between 0 and 1, got ${amount}`);
-  check(blurRadius >= 0 && blurEvery >= 0, 'blur radius and interval must not be negative');
-  for (const [name, pct] of [
-    ['norm', normPct],
-    ['contribution', contribPct],
-  ] as const) {
-    check(pct >= 0 && pct <= 100, `the ${name} percentile must be 0-100, got ${pct}`);
-  }
+  check(amount >= 0 && amount <= 1, `decay must be between 0 and 1, got ${amount}`, '--decay 0-1');
+  check(
+    blurRadius >= 0,
+    `the blur radius must not be negative, got ${blurRadius}`,
+    '--blur-radius',
+  );
+  check(blurEvery >= 0, `the blur interval must not be negative, got ${blurEvery}`, '--blur-every');
+  check(
+    normPct >= 0 && normPct <= 100,
+    `the norm percentile must be 0-100, got ${normPct}`,
+    '--norm-pct 0-100',
+  );
+  check(
+    contribPct >= 0 && contribPct <= 100,
+    `the contribution percentile must be 0-100, got ${contribPct}`,
+    '--contrib-pct 0-100',
+  );
   const operations: PostStepOperation[] = [];
   if (amount > 0) operations.push({ name: 'decay', apply: (x) => decay(x, amount) });
   if (blurRadius > 0 && blurEvery > 0) {
