@@ -39,4 +39,3 @@ export function smallModel(channels = 3, range: [number, number] = [0, 1]): VisM
   });
   return new VisModel(model, { name: 'small', input: { range } });
 }
-
