@@ -92,6 +92,8 @@ export const VARIANTS: Variant[] = [
     );
   }),
   lucidWith('lucid, transforms x2', (s, side) => (s.transforms = standardTransforms(2 * side))),
+  lucidWith('lucid, transforms x1.5', (s, side) => (s.transforms = standardTransforms(1.5 * side))),
+  lucidWith('lucid, redirected ReLU 64 steps', (s) => (s.redirectSteps = 64)),
   { name: 'maco', settings: () => preset('maco') },
   { name: 'yosinski-3', settings: () => preset('yosinski-3') },
 ];
