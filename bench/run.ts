@@ -139,7 +139,9 @@ async function maximizeCase(
     const { seconds } = await lastResult(
       maximize(model, [channel(layer, 0)], settings, {
         seed: 1,
-        frameEvery: 16, // as in a 512-step run
+        // A 512-step run's schedule: a frame and a best-iterate measurement every 16 steps.
+        frameEvery: 16,
+        bestEvery: 16,
         engine,
       }),
     );
@@ -276,9 +278,11 @@ async function poolLayerRate(
     settings,
     seed: 0,
     history: 0,
-    // Frames (a measured forward pass each) every 16 steps, as in a 512-step run: 64-step
-    // runs stand in for real ones here, and PyTorch's side measures none.
+    // Frames and best-iterate measurements (a measured forward pass each) every 16 steps, as
+    // in a 512-step run: 64-step runs stand in for real ones here, and PyTorch's side measures
+    // none.
     frameEvery: 16,
+    bestEvery: 16,
     workers,
     batchSize: batch,
     workerData: {

@@ -31,6 +31,8 @@ export interface MaximizeShard {
   history: number;
   /** Steps between measured frames (default: maximize's, 32 per run). */
   frameEvery?: number;
+  /** Steps between best-iterate measurements (default: maximize's, 32 per run). */
+  bestEvery?: number;
   /** Also each item's class probability, from the float images (queued runs: they stay there). */
   probability?: boolean;
 }
@@ -120,6 +122,8 @@ export interface PoolRun {
   history: number;
   /** Steps between measured frames (default: maximize's, 32 per run). */
   frameEvery?: number;
+  /** Steps between best-iterate measurements (default: maximize's, 32 per run). */
+  bestEvery?: number;
   workers: number;
   /** Items per shard (default: one shard per worker). */
   batchSize?: number;
@@ -147,6 +151,7 @@ export async function maximizeOnPool(run: PoolRun): Promise<MaximizeShardResult>
     seed: run.seed + s,
     history: run.history,
     ...(run.frameEvery ? { frameEvery: run.frameEvery } : {}),
+    ...(run.bestEvery ? { bestEvery: run.bestEvery } : {}),
   }));
   const steps = new Array<number>(shards.length).fill(0);
   const scores = ranges.map(([a, b]) => new Array<number>(b - a).fill(0));

@@ -26,6 +26,7 @@ serveModelTasks<MaximizeWorkerData, MaximizeShard, MaximizeShardResult, ShardFra
         seed: shard.seed,
         history: shard.history,
         frameEvery: shard.frameEvery,
+        bestEvery: shard.bestEvery,
         engine,
         yieldControl: eventTurn,
       }),

@@ -142,6 +142,7 @@ function checkMaximizeTask(value: unknown): void {
   int(task.seed, 'task.seed', -(2 ** 31), 2 ** 31);
   int(task.history, 'task.history', 0, 1_000_000);
   if (task.frameEvery !== undefined) int(task.frameEvery, 'task.frameEvery', 1, 1_000_000);
+  if (task.bestEvery !== undefined) int(task.bestEvery, 'task.bestEvery', 1, 1_000_000);
   if (task.probability !== undefined && typeof task.probability !== 'boolean') {
     bad('task.probability', 'must be true or false');
   }
