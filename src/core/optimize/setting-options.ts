@@ -6,6 +6,7 @@
 import { ConvscopeError } from '../errors.js';
 import {
   PARAMETERIZATION_CHOICES,
+  PARAMETERIZATION_TITLES,
   choiceOf,
   specForChoice,
 } from '../parameterizations/registry.js';
@@ -17,6 +18,8 @@ export interface SettingOption {
   description: string;
   /** Allowed values for a choice; numbers otherwise. */
   choices?: readonly string[];
+  /** What each choice is (the workbench's tooltips). */
+  choiceTitles?: Readonly<Record<string, string>>;
   /** Whole numbers only (counts: steps, pixels), at least `min` (default 0). */
   integer?: boolean;
   min?: number;
@@ -70,6 +73,7 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
     key: 'parameterization',
     description: 'image parameterization',
     choices: PARAMETERIZATION_CHOICES,
+    choiceTitles: PARAMETERIZATION_TITLES,
     get: (s) => choiceOf(s.parameterization),
     set: (s, v) => (s.parameterization = specForChoice(String(v), s.parameterization)),
   },

@@ -10,6 +10,7 @@ import { getPreset } from '../optimize/presets.js';
 import { colorDecorrelationMatrix, colourStage } from './colour-stage.js';
 import {
   PARAMETERIZATION_CHOICES,
+  PARAMETERIZATION_TITLES,
   choiceOf,
   createParameterization,
   specForChoice,
@@ -91,6 +92,9 @@ describe('parameterization records', () => {
       expect(choiceOf(specForChoice(choice, start))).toBe(choice);
     }
     expect(() => specForChoice('wavelet', start)).toThrow(/unknown parameterization 'wavelet'/);
+    // Every choice says what it is (the workbench's tooltips).
+    expect(Object.keys(PARAMETERIZATION_TITLES)).toEqual([...PARAMETERIZATION_CHOICES]);
+    expect(PARAMETERIZATION_TITLES['fourier']).toMatch(/decorrelated colour, sigmoid/);
   });
 
   it('build decorrelated pixels that start from the given image', async () => {

@@ -33,6 +33,11 @@ export const PARAMETERIZATION_CHOICES: readonly string[] = records.flatMap((r) =
   r.choices.map((c) => c.name),
 );
 
+/** What each `--parameterization` value is, from its record. */
+export const PARAMETERIZATION_TITLES: Readonly<Record<string, string>> = Object.fromEntries(
+  records.flatMap((r) => r.choices.map((c) => [c.name, c.description])),
+);
+
 function recordOf(kind: string): ParameterizationRecord<BaseParameterizationSpec> {
   const record = records.find((r) => r.kind === kind);
   if (!record) {

@@ -39,7 +39,15 @@ export function settingsForm(options: SettingsFormOptions): HTMLElement {
               { name: option.key },
               h('option', { value: '' }, `${current} (preset)`),
               ...option.choices.map((c) =>
-                h('option', { value: c, selected: overrides[option.key] === c }, c),
+                h(
+                  'option',
+                  {
+                    value: c,
+                    selected: overrides[option.key] === c,
+                    title: option.choiceTitles?.[c] ?? '',
+                  },
+                  c,
+                ),
               ),
             )
           : h('input', {
