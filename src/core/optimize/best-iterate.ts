@@ -10,6 +10,8 @@ export class BestIterates {
   images: tf.Tensor4D | null = null;
   scores: number[] = [];
   steps: number[] = [];
+  /** The step last tracked (-1: none yet). */
+  step = -1;
 
   track(step: number, images: tf.Tensor4D, scores: number[]): void {
     const bad = scores.find((s) => !Number.isFinite(s));
@@ -19,6 +21,7 @@ export class BestIterates {
         'lower the learning rate (--lr) or use another preset',
       );
     }
+    this.step = step;
     if (!this.images) {
       this.images = tf.keep(tf.clone(images));
       this.scores = [...scores];

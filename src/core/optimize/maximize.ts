@@ -157,22 +157,20 @@ export async function* maximize(
   };
 
   const best = new BestIterates();
-  let trackedAt = -1;
   const historyFrames: HistoryFrame[] = [];
-  const snapshot = async (
-    step: number,
-    final = false,
-  ): Promise<{ images: tf.Tensor4D; scores: number[] }> => {
+  interface Snapshot {
+    step: number;
+    images: tf.Tensor4D;
+    scores: number[];
+  }
+  const snapshot = async (step: number): Promise<Snapshot> => {
     const images = tf.tidy(() => parts.display(parameterization.image()));
     const scores = await measure(images);
-    if (final || step % bestEvery === 0 || step === steps) {
-      best.track(step, images, scores);
-      trackedAt = step;
-    }
+    if (step % bestEvery === 0 || step === steps) best.track(step, images, scores);
     if (history > 0 && (step % history === 0 || step === steps)) {
       historyFrames.push({ step, images: await toBatch(images), scores });
     }
-    return { images, scores };
+    return { step, images, scores };
   };
 
   try {
@@ -276,17 +274,19 @@ export async function* maximize(
       if (due(frameEvery) || due(bestEvery) || due(history) || step === steps) {
         last.images.dispose();
         last = await snapshot(step);
-        if (step % frameEvery === 0 || step === steps) {
+        if (due(frameEvery) || step === steps) {
           yield { step, steps, images: await toBatch(last.images), scores: last.scores };
         }
       }
       await (options.yieldControl?.() ?? Promise.resolve());
     }
-    // Aborted: the images at the stop count too (they are what the run ends with).
-    if (aborted && trackedAt !== step) {
+    // Aborted: the images at the stop count too (they are what the run ends with); measured
+    // once, reusing this step's snapshot when there is one.
+    if (aborted && last.step !== step) {
       last.images.dispose();
-      last = await snapshot(step, true);
+      last = await snapshot(step);
     }
+    if (aborted && best.step !== step) best.track(step, last.images, last.scores);
     // The optimization's time; the end-of-run measurements below are not steps.
     const seconds = (Date.now() - start) / 1000;
     const transformedScores = deterministic

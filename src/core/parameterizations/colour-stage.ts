@@ -91,14 +91,11 @@ export function colourStage(
           return tf.log(tf.div(c, tf.sub(1, c)));
         })
       : null;
-  const toRgb = (x: tf.Tensor4D): tf.Tensor4D =>
-    decorrelated
-      ? (tf.reshape(tf.matMul(tf.reshape(x, [-1, 3]), colour), x.shape) as tf.Tensor4D)
-      : x;
-  const fromRgb = (x: tf.Tensor4D): tf.Tensor4D =>
-    decorrelated
-      ? (tf.reshape(tf.matMul(tf.reshape(x, [-1, 3]), inverse!), x.shape) as tf.Tensor4D)
-      : x;
+  // Each pixel's colour times a 3x3 matrix (decorrelated RGB only; otherwise the identity).
+  const mapColour = (x: tf.Tensor4D, matrix: tf.Tensor | null): tf.Tensor4D =>
+    matrix ? (tf.reshape(tf.matMul(tf.reshape(x, [-1, 3]), matrix), x.shape) as tf.Tensor4D) : x;
+  const toRgb = (x: tf.Tensor4D) => mapColour(x, decorrelated ? colour : null);
+  const fromRgb = (x: tf.Tensor4D) => mapColour(x, inverse);
   return {
     decorrelated,
     range: options.range,

@@ -7,20 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { lastResult } from './last-result.js';
 import { classItems, facetItems, channelItems, parseClassSpec } from './run-items.js';
 import { historyEntry, historyFile, manifestItem, manifestLayer } from './run-manifest.js';
+import { FASHION_MNIST_CLASSES } from '../../node/datasets/fashion-mnist.js';
 
 // Fashion-MNIST's classes (the embedded model's).
-const labels = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const labels = [...FASHION_MNIST_CLASSES];
 
 describe('parseClassSpec', () => {
   it('mixes names and ranges, each once, in the order given', () => {
