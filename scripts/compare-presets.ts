@@ -91,6 +91,11 @@ export const VARIANTS: Variant[] = [
       t.kind === 'rotate' ? { ...t, degrees: [...t.degrees, ...zeros] } : t,
     );
   }),
+  // The default until the shrinking standard set (issue 16): the size-scaled set at every step.
+  lucidWith(
+    'lucid, fixed transforms (before)',
+    (s, side) => (s.transforms = standardTransforms(side)),
+  ),
   lucidWith('lucid, transforms x2', (s, side) => (s.transforms = standardTransforms(2 * side))),
   lucidWith('lucid, transforms x1.5', (s, side) => (s.transforms = standardTransforms(1.5 * side))),
   lucidWith('lucid, redirected ReLU 64 steps', (s) => (s.redirectSteps = 64)),

@@ -114,9 +114,16 @@ export {
   compose,
   fromSpec,
   standardTransforms,
+  standardTransformsAt,
   type Transform,
   type TransformSpec,
 } from './transforms/transforms.js';
+export {
+  transformSchedule,
+  type TransformFunction,
+  type TransformPart,
+  type TransformSchedule,
+} from './transforms/transform-schedule.js';
 export { rotate } from './transforms/affine-sample.js';
 export {
   decay,

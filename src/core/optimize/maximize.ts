@@ -16,12 +16,8 @@ import type { VisModel } from '../models/vis-model.js';
 import { checkObjective, type Objective } from '../objectives/objective.js';
 import { applyPostStep } from '../regularizers/yosinski.js';
 import { resize } from '../transforms/affine-sample.js';
-import {
-  compose,
-  fromSpec,
-  standardTransforms,
-  type TransformSpec,
-} from '../transforms/transforms.js';
+import type { Transform } from '../transforms/transforms.js';
+import { transformSchedule } from '../transforms/transform-schedule.js';
 import { redirectedRelu } from './redirected-relu.js';
 import { canFuse } from '../engines/fused-step.js';
 import { preprocessAffine } from '../models/input-spec.js';
@@ -98,17 +94,9 @@ export async function* maximize(
   const batch = objectives.length;
   const rng = createRng(seed);
   const layers = [...new Set(objectives.flatMap((o) => o.layers))];
-  const custom =
-    typeof parts.transform === 'object' && !Array.isArray(parts.transform) ? parts.transform : null;
-  const transformSpecs = custom
-    ? null
-    : parts.transform === 'standard'
-      ? standardTransforms(Math.min(height, width))
-      : (parts.transform as TransformSpec[]);
-  const transform = custom
-    ? (image: tf.Tensor4D, r: Rng) => custom.apply(image, r)
-    : compose(...transformSpecs!.map(fromSpec));
-  const deterministic = transformSpecs?.length === 0;
+  // The step's transforms: 'standard' shrinks over the run (transform-schedule.ts).
+  const schedule = transformSchedule(parts.transform, Math.min(height, width), steps);
+  const { deterministic } = schedule;
   const meanImage = tf.tensor4d(model.meanImage, [1, height, width, channels]);
   const parameterization = parts.parameterization({
     shape: { batch, height, width, channels },
@@ -134,8 +122,8 @@ export async function* maximize(
     options.fuse !== false &&
     canFuse(options.engine) &&
     parameterization.fourier &&
-    transformSpecs &&
-    fusableTransforms(transformSpecs) &&
+    schedule.specs(1) &&
+    fusableTransforms(schedule.specs(1)!) &&
     objectives.every((o) => o.linear) &&
     !parts.penalty &&
     !inputPenalty
@@ -149,12 +137,14 @@ export async function* maximize(
     return values;
   };
   // What the network sees at a step: a transformed copy, resized to the model input.
-  const view = (image: tf.Tensor4D, r: Rng): tf.Tensor4D => {
-    let seen = deterministic ? image : transform(image, r);
-    const [, h, w] = seen.shape;
-    if (h !== height || w !== width) seen = resize(seen, [height, width]);
-    return seen;
-  };
+  const viewThrough =
+    (transform: Transform) =>
+    (image: tf.Tensor4D, r: Rng): tf.Tensor4D => {
+      let seen = deterministic ? image : transform(image, r);
+      const [, h, w] = seen.shape;
+      if (h !== height || w !== width) seen = resize(seen, [height, width]);
+      return seen;
+    };
 
   const best = new BestIterates();
   const historyFrames: HistoryFrame[] = [];
@@ -187,6 +177,7 @@ export async function* maximize(
         break;
       }
       step++;
+      const view = viewThrough(schedule.transform(step));
       // Redirect every image's ReLUs at first (Lucid), and afterwards those still dead.
       const dead = stepScores.map((v) => v <= 0);
       const relu =
@@ -212,7 +203,12 @@ export async function* maximize(
         if (fused) {
           const recorder = recordingRng(rng);
           const size: [number, number] = [height, width];
-          const maps = viewMaps(deterministic ? [] : transformSpecs!, size, size, recorder.rng);
+          const maps = viewMaps(
+            deterministic ? [] : schedule.specs(step)!,
+            size,
+            size,
+            recorder.rng,
+          );
           const preprocess = preprocessAffine(model.input);
           result = await engineStep.fusedGradients(
             fused,
@@ -291,7 +287,12 @@ export async function* maximize(
     const seconds = (Date.now() - start) / 1000;
     const transformedScores = deterministic
       ? best.scores
-      : await throughViews(best.images!, view, measure, createRng(seed + 0x5eed));
+      : await throughViews(
+          best.images!,
+          viewThrough(schedule.transform(steps + 1)),
+          measure,
+          createRng(seed + 0x5eed),
+        );
     const transparency = parameterization.transparency?.();
     const alpha = transparency ? await alphaMap(transparency) : undefined;
     transparency?.dispose();

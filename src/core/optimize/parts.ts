@@ -13,24 +13,19 @@ import type { ParameterizationContext } from '../parameterizations/parameterizat
 import { createParameterization } from '../parameterizations/registry.js';
 import { penalty } from '../regularizers/penalties.js';
 import { yosinskiOperations, type PostStepOperation } from '../regularizers/yosinski.js';
-import type { TransformSpec } from '../transforms/transforms.js';
-import type { Rng } from './rng.js';
+import type { TransformPart } from '../transforms/transform-schedule.js';
 import type { DiversitySettings, OptimizationSettings } from './settings.js';
 import { createStepRule, type StepRule } from './step-rules.js';
-
-/** A transform given as a function (not data: engines cannot fuse it). */
-export interface TransformFunction {
-  apply(images: tf.Tensor4D, rng: Rng): tf.Tensor4D;
-}
 
 export interface MaximizeParts {
   /** Builds the images' variables for a batch (`createParameterization` for a spec). */
   parameterization(context: ParameterizationContext): Parameterization;
   /**
-   * The random views: data ('standard': Lucid's set scaled to the image size), which an
-   * engine can run fused, or a function. `[]`: the network sees the image itself.
+   * The random views: data ('standard': Lucid's set, shrinking over the run to amounts scaled
+   * to the image size; transform-schedule.ts), which an engine can run fused, or a function.
+   * `[]`: the network sees the image itself.
    */
-  transform: TransformSpec[] | 'standard' | TransformFunction;
+  transform: TransformPart;
   /** The step rule for `batch` images (each image's step is its own). */
   stepRule(batch: number): StepRule;
   /** Operations on the pixel image after each step (need a `pixels` parameterization). */

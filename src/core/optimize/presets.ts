@@ -61,11 +61,12 @@ const yosinski = (
 export const PRESETS: readonly Preset[] = [
   {
     // Lucid's defaults (`lucid-exact`) but for one change: below 128 px the standard
-    // transforms' pixel amounts shrink with the size (a 12 px pad swamps a 28 px image).
+    // transforms shrink over the run, from Lucid's pixel amounts (at most 3x the end's) to
+    // amounts scaled to the size (a 12 px pad swamps a 28 px image; standardTransformsAt).
     // Adam's rate is Lucid's 0.05 at every size (issue 16: scaling it up saturated images).
     name: 'lucid',
     description:
-      'Olah et al. 2017: Fourier basis with decorrelated colour, standard transforms, Adam 0.05, 512 steps',
+      'Olah et al. 2017: Fourier basis with decorrelated colour, standard transforms (shrinking over the run below 128 px), Adam 0.05, 512 steps',
     settings: {
       parameterization: { kind: 'fourier', sd: 0.01, decorrelate: true },
       transforms: 'standard',

@@ -85,7 +85,8 @@ export const SETTING_OPTIONS: readonly SettingOption[] = [
   ),
   {
     key: 'transforms',
-    description: "random transforms: 'standard' (Lucid's, scaled to the size) or 'none'",
+    description:
+      "random transforms: 'standard' (Lucid's; below 128 px shrinking over the run to amounts scaled to the size) or 'none'",
     choices: ['standard', 'none'],
     get: (s) =>
       s.transforms === 'standard' ? 'standard' : s.transforms.length === 0 ? 'none' : 'custom',

@@ -27,7 +27,10 @@ export type DisplayMode = 'raw' | 'standardize';
 
 export interface OptimizationSettings {
   parameterization: ParameterizationSpec;
-  /** 'standard' = Lucid's standard set scaled to the image size. */
+  /**
+   * 'standard' = Lucid's standard set; below 128 px its pixel amounts shrink over the run to
+   * amounts scaled to the image size (`standardTransformsAt`).
+   */
   transforms: TransformSpec[] | 'standard';
   yosinski: YosinskiSettings;
   penalties: PenaltySettings;

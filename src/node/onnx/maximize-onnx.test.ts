@@ -21,7 +21,7 @@ import {
 import { maximize, type MaximizeResult } from '../../core/optimize/maximize.js';
 import { getPreset } from '../../core/optimize/presets.js';
 import { applyOverrides } from '../../core/optimize/setting-options.js';
-import type { TransformSpec } from '../../core/transforms/transforms.js';
+import { standardTransforms, type TransformSpec } from '../../core/transforms/transforms.js';
 import { relativeError } from '../../../test/helpers/random.js';
 import { initBackend } from '../backend.js';
 import { openModel } from '../open-model.js';
@@ -107,6 +107,9 @@ describe('maximize on the ONNX engine equals TF.js', () => {
     expectSameRun(onnx, tfjs, 24, 1e-3, true);
   });
 
+  // The standard set at its end size (pad 3) at every step: the shrinking set's first steps
+  // pad 8 px of 0.5, whose equal-valued max-pool windows split a one-ulp tie differently in
+  // the two engines (see the VGG16 case below); the schedule itself is the case above.
   it('non-linear objectives (deepdream, diversity) of the embedded model', async () => {
     const objectives = [0, 1].map((k) =>
       sum(
@@ -115,7 +118,11 @@ describe('maximize on the ONNX engine equals TF.js', () => {
         scale(deepdream('block1_conv1'), 0.01),
       ),
     );
-    expectSameRun(await run(embedded, objectives, engine), await run(embedded, objectives));
+    const fixed = standardTransforms(28);
+    expectSameRun(
+      await run(embedded, objectives, engine, fixed),
+      await run(embedded, objectives, undefined, fixed),
+    );
   });
 
   // Lucid's constant 0.5 padding makes windows of equal values, whose max-pool gradient goes
