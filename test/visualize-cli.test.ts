@@ -26,11 +26,13 @@ describe('convscope filters', () => {
   it('writes PNGs, a grid, history and a manifest, identical for the same seed', async () => {
     const outs = [path.join(dir, 'a'), path.join(dir, 'b')];
     for (const out of outs) {
-      const args = ['filters', '--layer', 'block2_conv1', '--filters', '0-2', '--steps', '16'];
+      // 32 steps: the default's transforms start large and shrink over the run, and filter 1
+      // rises above its start only once they have shrunk (it does not within 16).
+      const args = ['filters', '--layer', 'block2_conv1', '--filters', '0-2', '--steps', '32'];
       const { code, stdout } = await cli(
         ...args,
         '--history',
-        '8',
+        '16',
         '--seed',
         '7',
         '--out',
@@ -45,7 +47,7 @@ describe('convscope filters', () => {
       model: 'embedded',
       layer: 'block2_conv1',
       preset: 'lucid',
-      steps: 16,
+      steps: 32,
       size: 28,
       seed: 7,
       backend: 'wasm',
@@ -60,14 +62,14 @@ describe('convscope filters', () => {
     expect({ ...a, seconds: 0 }).toEqual({ ...b, seconds: 0 });
     for (const item of a.items) {
       expect(item.activation.best).toBeGreaterThan(item.activation.initial);
-      expect(item.history!.map((h) => h.step)).toEqual([0, 8, 16]);
+      expect(item.history!.map((h) => h.step)).toEqual([0, 16, 32]);
       const [x, y] = await Promise.all(outs.map((o) => readFile(path.join(o, item.file))));
       expect(x.equals(y)).toBe(true);
       const meta = await sharp(x).metadata();
       expect([meta.width, meta.height]).toEqual([112, 112]); // 28 px upscaled x4
     }
     const history = await readdir(path.join(outs[0], 'history'));
-    expect(history).toContain('block2_conv1_0_step00008.png');
+    expect(history).toContain('block2_conv1_0_step00016.png');
     expect(history).toContain('block2_conv1_0_strip.png');
     expect((await sharp(path.join(outs[0], 'grid.png')).metadata()).width).toBeGreaterThan(3 * 112);
   });
