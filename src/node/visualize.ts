@@ -22,6 +22,8 @@ import {
   type ManifestItem,
 } from '../core/run/run-manifest.js';
 import type { OptimizationSettings } from '../core/optimize/settings.js';
+import { PRESETS } from '../core/optimize/presets.js';
+import { overrideFlags } from '../core/optimize/setting-options.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { encodePng, viewScale, writeGridPng, type GridTile } from './grid-png.js';
 import {
@@ -230,10 +232,16 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
   await writeGridPng(
     path.join(outDir, 'grid.png'),
     tiles,
-    visualizeGrid(model.name, facets, unit, `${run.preset}, ${done.steps} steps`, {
-      scale,
-      probability,
-    }),
+    visualizeGrid(
+      model.name,
+      facets,
+      unit,
+      `${runTitle(run.preset, settings)}, ${done.steps} steps`,
+      {
+        scale,
+        probability,
+      },
+    ),
   );
   const manifest: Manifest = {
     tool: run.tool,
@@ -264,4 +272,11 @@ export async function visualize(run: VisualizeRun): Promise<Manifest> {
     `${JSON.stringify(manifest, null, 2)}\n`,
   );
   return manifest;
+}
+
+/** The preset's name, with the flags that changed its settings (a preset by another name: as is). */
+function runTitle(preset: string, settings: OptimizationSettings): string {
+  const known = PRESETS.find((p) => p.name === preset);
+  const flags = known ? overrideFlags(known.settings, settings) : '';
+  return flags ? `${preset} ${flags}` : preset;
 }

@@ -208,3 +208,15 @@ export function applyOverrides(
 
 /** camelCase to kebab-case. */
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The settings that differ from `base` as the CLI's flags, e.g. `--lr 0.0125 --parameterization
+ * laplacian-pyramid` (steps and size left out: titles show them on their own). Empty when the
+ * run is the preset's.
+ */
+export function overrideFlags(base: OptimizationSettings, settings: OptimizationSettings): string {
+  return SETTING_OPTIONS.filter((o) => o.key !== 'steps' && o.key !== 'size')
+    .filter((o) => o.get(base) !== o.get(settings))
+    .map((o) => `--${kebab(o.key)} ${o.get(settings)}`)
+    .join(' ');
+}
