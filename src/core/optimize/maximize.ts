@@ -16,7 +16,6 @@ import type { VisModel } from '../models/vis-model.js';
 import { checkObjective, type Objective } from '../objectives/objective.js';
 import { applyPostStep } from '../regularizers/yosinski.js';
 import { resize } from '../transforms/affine-sample.js';
-import type { Transform } from '../transforms/transforms.js';
 import { transformSchedule } from '../transforms/transform-schedule.js';
 import { redirectedRelu } from './redirected-relu.js';
 import { canFuse } from '../engines/fused-step.js';
@@ -97,6 +96,7 @@ export async function* maximize(
   // The step's transforms: 'standard' shrinks over the run (transform-schedule.ts).
   const schedule = transformSchedule(parts.transform, Math.min(height, width), steps);
   const { deterministic } = schedule;
+  const firstSpecs = schedule.specs(1);
   const meanImage = tf.tensor4d(model.meanImage, [1, height, width, channels]);
   const parameterization = parts.parameterization({
     shape: { batch, height, width, channels },
@@ -122,8 +122,8 @@ export async function* maximize(
     options.fuse !== false &&
     canFuse(options.engine) &&
     parameterization.fourier &&
-    schedule.specs(1) &&
-    fusableTransforms(schedule.specs(1)!) &&
+    firstSpecs &&
+    fusableTransforms(firstSpecs) &&
     objectives.every((o) => o.linear) &&
     !parts.penalty &&
     !inputPenalty
@@ -137,10 +137,11 @@ export async function* maximize(
     return values;
   };
   // What the network sees at a step: a transformed copy, resized to the model input.
-  const viewThrough =
-    (transform: Transform) =>
+  // The step's transform is looked up only when a view is taken (not on fused steps).
+  const viewAt =
+    (step: number) =>
     (image: tf.Tensor4D, r: Rng): tf.Tensor4D => {
-      let seen = deterministic ? image : transform(image, r);
+      let seen = deterministic ? image : schedule.transform(step)(image, r);
       const [, h, w] = seen.shape;
       if (h !== height || w !== width) seen = resize(seen, [height, width]);
       return seen;
@@ -177,7 +178,7 @@ export async function* maximize(
         break;
       }
       step++;
-      const view = viewThrough(schedule.transform(step));
+      const view = viewAt(step);
       // Redirect every image's ReLUs at first (Lucid), and afterwards those still dead.
       const dead = stepScores.map((v) => v <= 0);
       const relu =
@@ -287,12 +288,7 @@ export async function* maximize(
     const seconds = (Date.now() - start) / 1000;
     const transformedScores = deterministic
       ? best.scores
-      : await throughViews(
-          best.images!,
-          viewThrough(schedule.transform(steps + 1)),
-          measure,
-          createRng(seed + 0x5eed),
-        );
+      : await throughViews(best.images!, viewAt(steps + 1), measure, createRng(seed + 0x5eed));
     const transparency = parameterization.transparency?.();
     const alpha = transparency ? await alphaMap(transparency) : undefined;
     transparency?.dispose();

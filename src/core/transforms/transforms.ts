@@ -102,6 +102,9 @@ export function standardTransforms(size: number): TransformSpec[] {
   return standardSet(Math.min(1, size / 128));
 }
 
+/** How much larger the shrinking standard set starts than it ends (at most Lucid's). */
+export const START_TIMES_END = 3;
+
 /**
  * The standard transforms at a point of a run (`progress` 0 at the first step, 1 at the end):
  * large views first, shrinking linearly to `standardTransforms(size)`'s by the end. They start
@@ -117,9 +120,6 @@ export function standardTransformsAt(size: number, progress: number): TransformS
   const t = Math.min(1, Math.max(0, progress));
   return standardSet(start + (end - start) * t);
 }
-
-/** How much larger the shrinking standard set starts than it ends (at most Lucid's). */
-export const START_TIMES_END = 3;
 
 /** Lucid's set with its pixel amounts times `factor` (at least 1 px each). */
 function standardSet(factor: number): TransformSpec[] {
