@@ -190,6 +190,7 @@ async function* run<T, R, F>(
     }
     const pending = new Set(tasks.keys());
     const failures: string[] = [];
+    const unread = new Map<number, number>();
     for (const index of pending) signals.push({ kind: 'settle', index });
     while (pending.size > 0) {
       if (signal?.aborted) {
@@ -210,10 +211,27 @@ async function* run<T, R, F>(
         yield { type: 'frame', index: next.index, task, attempt: 1, frame: next.data as F };
         continue;
       }
-      const job = await Job.fromId(queue, jobIds[next.index]);
-      const state = job ? await job.getState() : 'unknown';
+      // The state first, then the job: a job read before its state turns 'completed' has no
+      // return value yet (a race that once failed a run with "reading 'worker'" of null).
+      const state = await queue.getJobState(jobIds[next.index]);
+      const job = state === 'unknown' ? undefined : await Job.fromId(queue, jobIds[next.index]);
       if (state === 'completed') {
-        const back = job!.returnvalue as JobReturn<unknown>;
+        const back = job?.returnvalue as JobReturn<unknown> | null | undefined;
+        if (!back) {
+          // Not readable yet: look again shortly; a value that never comes is a failed shard.
+          const looks = (unread.get(next.index) ?? 0) + 1;
+          unread.set(next.index, looks);
+          if (looks < 100) {
+            signals.push({ kind: 'settle', index: next.index });
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            continue;
+          }
+          pending.delete(next.index);
+          failures.push(
+            `shard '${options.shardName(tasks[next.index], next.index)}' completed without a result (a worker of another convscope version?)`,
+          );
+          continue;
+        }
         pending.delete(next.index);
         stats.workers.add(back.worker);
         const task = tasks[next.index];
