@@ -9,9 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtlasManifest } from '../src/node/atlas/plan.js';
 import { cli } from './helpers/cli.js';
-import { hasRedis, startCluster, type Cluster } from './helpers/queue-cluster.js';
+import { hasRedis, redisRequired, startCluster, type Cluster } from './helpers/queue-cluster.js';
 
-const required = process.env.CONVSCOPE_REQUIRE_REDIS === '1';
 let dir: string;
 let images: string;
 let cluster: Cluster;
@@ -43,7 +42,7 @@ async function pictures(site: string): Promise<string[]> {
     .sort();
 }
 
-describe.skipIf(!hasRedis() && !required)('atlas --queue', () => {
+describe.skipIf(!hasRedis() && !redisRequired)('atlas --queue', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'convscope-atlas-queue-'));
     images = path.join(dir, 'images');

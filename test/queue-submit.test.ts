@@ -10,9 +10,7 @@ import { ConvscopeError } from '../src/core/errors.js';
 import { QUEUE_NAME, redisClient } from '../src/node/queue/connection.js';
 import { queueRunner } from '../src/node/queue/submit.js';
 import type { PoolEvent } from '../src/node/worker-pool.js';
-import { hasRedis, startCluster, type Cluster } from './helpers/queue-cluster.js';
-
-const required = process.env.CI === 'true';
+import { hasRedis, redisRequired, startCluster, type Cluster } from './helpers/queue-cluster.js';
 
 async function drain<T, R>(events: AsyncIterable<PoolEvent<T, R, never>>): Promise<Map<number, R>> {
   const results = new Map<number, R>();
@@ -21,7 +19,7 @@ async function drain<T, R>(events: AsyncIterable<PoolEvent<T, R, never>>): Promi
   return results;
 }
 
-describe.skipIf(!hasRedis() && !required)('queueRunner on a real Redis', () => {
+describe.skipIf(!hasRedis() && !redisRequired)('queueRunner on a real Redis', () => {
   let cluster: Cluster;
   let worker: Worker | null = null;
   let answer: (job: Job) => unknown;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import {
   hasRedis,
+  redisRequired,
   kill,
   startCli,
   startCluster,
@@ -19,8 +20,7 @@ import {
   type WorkerProcess,
 } from './helpers/queue-cluster.js';
 
-const required = process.env.CONVSCOPE_REQUIRE_REDIS === '1';
-if (!hasRedis() && !required) {
+if (!hasRedis() && !redisRequired) {
   process.stderr.write('queue tests skipped: no redis-server (scripts/install-redis.sh)\n');
 }
 
@@ -105,7 +105,7 @@ const filtersArgs = (out: string, seed: string, steps: string, batch: string, en
   engine,
 ];
 
-describe.skipIf(!hasRedis() && !required)('--queue on BullMQ workers', () => {
+describe.skipIf(!hasRedis() && !redisRequired)('--queue on BullMQ workers', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'convscope-queue-'));
     cluster = await startCluster(3);

@@ -190,7 +190,6 @@ async function* run<T, R, F>(
     }
     const pending = new Set(tasks.keys());
     const failures: string[] = [];
-    const unread = new Map<number, number>();
     for (const index of pending) signals.push({ kind: 'settle', index });
     while (pending.size > 0) {
       if (signal?.aborted) {
@@ -211,40 +210,28 @@ async function* run<T, R, F>(
         yield { type: 'frame', index: next.index, task, attempt: 1, frame: next.data as F };
         continue;
       }
-      // The state first, then the job: a job read before its state turns 'completed' has no
-      // return value yet (a race that once failed a run with "reading 'worker'" of null).
+      // The state first, then the job: BullMQ stores the return value and moves the job to
+      // 'completed' in one script, so a job read after its state has its value (read before,
+      // it may not: a race that once failed a run with "reading 'worker'" of null).
       const state = await queue.getJobState(jobIds[next.index]);
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
       const job = state === 'unknown' ? undefined : await Job.fromId(queue, jobIds[next.index]);
-      if (state === 'completed') {
-        const back = job?.returnvalue as JobReturn<unknown> | null | undefined;
-        if (!back) {
-          // Not readable yet: look again shortly; a value that never comes is a failed shard.
-          const looks = (unread.get(next.index) ?? 0) + 1;
-          unread.set(next.index, looks);
-          if (looks < 100) {
-            signals.push({ kind: 'settle', index: next.index });
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            continue;
-          }
-          pending.delete(next.index);
-          failures.push(
-            `shard '${options.shardName(tasks[next.index], next.index)}' completed without a result (a worker of another convscope version?)`,
-          );
-          continue;
-        }
-        pending.delete(next.index);
+      const back = state === 'completed' ? (job?.returnvalue as JobReturn<unknown> | null) : null;
+      const task = tasks[next.index];
+      pending.delete(next.index);
+      if (back) {
         stats.workers.add(back.worker);
-        const task = tasks[next.index];
         const value = await options.fromJob(back.result, task);
         yield { type: 'result', index: next.index, task, value };
-      } else if (state === 'failed' || state === 'unknown') {
-        pending.delete(next.index);
-        const why = job?.failedReason ?? 'the job is gone from the queue';
-        const attempts = job ? ` after ${job.attemptsMade} attempts` : '';
-        failures.push(
-          `shard '${options.shardName(tasks[next.index], next.index)}' failed${attempts}: ${why}`,
-        );
+        continue;
       }
+      const shard = `shard '${options.shardName(task, next.index)}'`;
+      const attempts = job ? ` after ${job.attemptsMade} attempts` : '';
+      failures.push(
+        state === 'completed'
+          ? `${shard} completed without a result (a worker of another convscope version?)`
+          : `${shard} failed${attempts}: ${job?.failedReason ?? 'the job is gone from the queue'}`,
+      );
     }
     if (failures.length > 0) {
       throw new ConvscopeError(
